@@ -1,0 +1,5 @@
+"""Allow ``python -m datalint``."""
+
+from datalint.cli import main
+
+main()

@@ -1,0 +1,162 @@
+"""The neutral model every part of datalint speaks.
+
+Readers turn files into `Field`s (plus `Diagnostic`s for what they could not
+read); the rule engine turns fields into `Finding`s; reporters render both.
+Nothing here knows about SQL, JSON, rules or output formats, so each side can
+change without the others noticing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "note"]
+
+#: Ordering used by ``--fail-on`` and for sorting: higher is more serious.
+SEVERITY_RANK: dict[str, int] = {"note": 1, "warning": 2, "error": 3}
+
+CATEGORIES: tuple[str, ...] = (
+    "identity-document",
+    "nationality",
+    "immigration",
+    "travel",
+    "biometric",
+    "ethnicity",
+    "legal-identity",
+    "enforcement",
+    "linkage",
+)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """Where something was written: the file as given on the command line
+    (so reports stay relative and reproducible) and a 1-based line and column.
+    ``line == 0`` means the position is unknown (e.g. the whole file)."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One column or property, at the place where it is defined.
+
+    Everything a rule may look at is carried as plain strings so that the
+    rule engine never needs to know which reader produced the field.
+    """
+
+    name: str
+    """The column or property name exactly as written."""
+    container: str
+    """SQL: the table as written (schema-qualified if written so).
+    JSON/YAML: the JSON Pointer of the object holding the property,
+    e.g. ``#/$defs/Verification``."""
+    location: Location
+    kind: Literal["column", "property", "parameter"] = "property"
+    pointer: str | None = None
+    """JSON Pointer of the property itself (JSON/YAML only)."""
+    type: str | None = None
+    """Declared type as written (``varchar(20)``, ``string``, ``array``)."""
+    description: str = ""
+    """Human text attached to the field: title, description, SQL comments."""
+    enum: tuple[str, ...] = ()
+    """Allowed values: ``enum``/``const``, SQL CHECK ... IN, ENUM types."""
+    format: tuple[str, ...] = ()
+    """``format``, ``contentEncoding`` and ``contentMediaType`` values."""
+    pattern: str | None = None
+    examples: tuple[str, ...] = ()
+    """``examples``/``default``/SQL DEFAULT values. They may hold real personal
+    data, so reporters never print them in full."""
+    context: tuple[str, ...] = ()
+    """Names of the enclosing objects, outermost first (the table; the
+    ``$defs`` entry and parent properties)."""
+    references: str | None = None
+    """The table a SQL foreign key on this column points to."""
+    container_description: str = ""
+    """Text attached to the container: a table comment, an object's
+    title/description."""
+
+    @property
+    def qualified_name(self) -> str:
+        """``container.field`` for humans: ``ads.passport_number`` or
+        ``#/$defs/Verification.residence``."""
+        return f"{self.container}.{self.name}" if self.container else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem reading an input (as opposed to a finding about its content).
+
+    ``error`` means the input could not be fully linted, which makes the run
+    exit 2; ``warning`` and ``note`` are informational.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One reason a rule fired: which part of the field (``source``) matched
+    which term of the rule. Holds the rule's term, never the field's value,
+    so evidence cannot leak personal data stored in examples or defaults."""
+
+    source: str
+    term: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule that fired on a field."""
+
+    code: str
+    rule_name: str
+    category: str
+    severity: Severity
+    message: str
+    field: Field
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def location(self) -> Location:
+        return self.field.location
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    """What a reader made of one input."""
+
+    fields: tuple[Field, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    skipped: bool = False
+    """True when the input is valid but not something datalint lints (e.g. a
+    ``package.json`` manifest): it is passed over quietly."""
+
+
+@dataclass(slots=True)
+class Report:
+    """The outcome of a run, handed to reporters."""
+
+    findings: list[Finding] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+    """Display paths of the files that were linted, in order."""
+    files_skipped: int = 0
+
+    @property
+    def files_checked(self) -> int:
+        return len(self.checked)
+
+
+def fingerprint(finding: Finding) -> str:
+    """Identity of a finding that survives line moves and reformatting: rule,
+    file, container and field, never positions. Baselines and SARIF
+    ``partialFingerprints`` use it."""
+    key = "\0".join((finding.code, finding.location.file, finding.field.container, finding.field.name))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]

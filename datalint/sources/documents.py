@@ -1,0 +1,348 @@
+"""JSON and YAML text as plain Python data, plus where every object key was written.
+
+Findings point at the line and column of a property's key, so parsed values
+alone are not enough. A character-by-character parser in Python would be far
+too slow for multi-megabyte OpenAPI specs, so JSON is parsed by the C ``json``
+module and key positions are recovered by one regex pass whose hits are lined
+up with the parsed data. YAML positions come from the node marks of a safe
+composer; the Python values are built from the nodes here (never by PyYAML's
+constructors), which is where alias expansion and nesting are bounded.
+
+Positions are keyed by plain JSON Pointer (``/a/b~1c``, ``""`` for the root)
+and given as 1-based (line, column), columns counted in characters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Deeper documents are refused: real schemas stay far below (Stripe's 4 MB
+#: spec nests 24 levels) and every later stage recurses along the nesting.
+MAX_DEPTH = 256
+#: Values a YAML stream may expand to through aliases (an alias bomb guard).
+MAX_NODES = 1_000_000
+
+# A JSON string token, then (group 1) the colon that makes it a key. Matching
+# every string keeps the scan in step: outside strings no quote can occur.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')
+_NEWLINE = re.compile("\n")
+_TOKEN = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*")(\s*:)?|[{}\[\],]')
+
+
+class DocumentError(Exception):
+    """The text cannot be read; carries where the parser gave up (0 if unknown)."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A key written twice in one object: the later one wins, so a definition
+    silently disappears from anything that reads the document."""
+
+    key: str
+    line: int
+    column: int
+
+
+class Positions(Mapping[str, tuple[int, int]]):
+    """Pointer -> (line, column) of the key. Offsets are kept and converted on
+    lookup, because only the few keys that end up in a report need lines."""
+
+    __slots__ = ("_offsets", "_text", "_line_starts")
+
+    def __init__(self, offsets: dict[str, int], text: str) -> None:
+        self._offsets = offsets
+        self._text = text
+        self._line_starts: list[int] | None = None
+
+    def __getitem__(self, pointer: str) -> tuple[int, int]:
+        return self.at(self._offsets[pointer])
+
+    def get(self, pointer: str, default: Any = None) -> Any:  # the walker's hot path: skip Mapping's try/except
+        offset = self._offsets.get(pointer)
+        return default if offset is None else self.at(offset)
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._offsets)
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def at(self, offset: int) -> tuple[int, int]:
+        starts = self._line_starts
+        if starts is None:
+            starts = self._line_starts = [0, *(match.end() for match in _NEWLINE.finditer(self._text))]
+        line = bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    data: Any
+    positions: Positions
+    duplicates: tuple[Duplicate, ...] = ()
+
+
+def escape(token: str) -> str:
+    """One JSON Pointer reference token (RFC 6901: ``~`` then ``/``)."""
+    if "~" in token or "/" in token:
+        return token.replace("~", "~0").replace("/", "~1")
+    return token
+
+
+# --------------------------------------------------------------------- JSON
+
+
+def parse_json(text: str) -> Document:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DocumentError(f"invalid JSON: {error.msg}", error.lineno, error.colno) from None
+    except RecursionError:
+        _scan(text)  # raises at the bracket that is too deep
+        raise _too_deep() from None
+    except ValueError as error:  # e.g. an integer longer than Python converts
+        raise DocumentError(f"invalid JSON: {error}") from None
+    key_offsets = [match.start() for match in _STRING.finditer(text) if match.group(1) is not None]
+    offsets = _align(data, key_offsets)
+    if offsets is not None:
+        return Document(data, Positions(offsets, text))
+    offsets, duplicates = _scan(text)
+    positions = Positions(offsets, text)
+    return Document(data, positions, tuple(Duplicate(key, *positions.at(at)) for key, at in duplicates))
+
+
+def _align(data: Any, key_offsets: list[int]) -> dict[str, int] | None:
+    """Pair the keys of ``data`` in document order with the key tokens found in
+    the text. ``json`` keeps keys in text order, so the n-th key met in a
+    pre-order walk is the n-th key token, unless a key was written twice
+    (the counts then differ). None sends the caller to the slower scan, which
+    also owns reporting a document nested too deeply."""
+    offsets: dict[str, int] = {}
+    next_offset = iter(key_offsets).__next__
+    stack: list[tuple[str, Iterator[tuple[Any, Any]], bool]] = []
+    is_object = type(data) is dict
+    if not is_object and type(data) is not list:
+        return offsets
+    pointer = ""
+    items: Iterator[tuple[Any, Any]] = iter(data.items()) if is_object else enumerate(data)
+    while True:
+        for key, value in items:
+            if is_object:
+                child = f"{pointer}/{key}" if "~" not in key and "/" not in key else f"{pointer}/{escape(key)}"
+                try:
+                    offsets[child] = next_offset()
+                except StopIteration:
+                    return None
+            else:
+                child = f"{pointer}/{key}"
+            kind = type(value)
+            if kind is dict or kind is list:
+                stack.append((pointer, items, is_object))
+                if len(stack) >= MAX_DEPTH:
+                    return None
+                pointer, is_object = child, kind is dict
+                items = iter(value.items()) if is_object else enumerate(value)
+                break
+        else:
+            if not stack:
+                break
+            pointer, items, is_object = stack.pop()
+    return offsets if len(offsets) == len(key_offsets) else None
+
+
+def _scan(text: str) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """Track the path through every token. Slower than ``_align`` but sees
+    each written key, so it finds duplicates and the first too-deep bracket."""
+    offsets: dict[str, int] = {}
+    duplicates: list[tuple[str, int]] = []
+    stack: list[tuple[str, set[str] | None, int, str]] = []
+    pointer, keys, index, pending = "", None, 0, ""
+    for match in _TOKEN.finditer(text):
+        raw = match.group(1)
+        if raw is not None:
+            if match.group(2) is not None and keys is not None:
+                key = json.loads(raw) if "\\" in raw else raw[1:-1]
+                pending = f"{pointer}/{escape(key)}"
+                if key in keys:
+                    duplicates.append((key, match.start()))
+                keys.add(key)
+                offsets[pending] = match.start()
+            continue
+        char = match.group()
+        if char == ",":
+            if keys is None:
+                index += 1
+        elif char == "{" or char == "[":
+            if keys is not None:
+                child = pending
+            else:
+                child = f"{pointer}/{index}" if stack else ""
+            stack.append((pointer, keys, index, pending))
+            if len(stack) > MAX_DEPTH:
+                raise _too_deep(*Positions({}, text).at(match.start()))
+            pointer, keys, index, pending = child, (set() if char == "{" else None), 0, ""
+        elif stack:
+            pointer, keys, index, pending = stack.pop()
+    return offsets, duplicates
+
+
+def _too_deep(line: int = 0, column: int = 0) -> DocumentError:
+    return DocumentError(f"nesting too deep (more than {MAX_DEPTH} levels)", line, column)
+
+
+# --------------------------------------------------------------------- YAML
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def parse_yaml(text: str) -> tuple[Document, ...]:
+    """One Document per document in the stream (Kubernetes-style files hold
+    several). Only the safe loader's composer runs: no Python object is ever
+    constructed from tags."""
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+    loader = loader_class(text)
+    lines = Positions({}, text)
+    converter = _YamlConverter(loader, lines)
+    documents = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            documents.append(converter.document(node))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or error.context or "cannot be parsed"
+        raise DocumentError(f"invalid YAML: {problem}", *_at(lines, mark)) from None
+    except yaml.reader.ReaderError as error:  # a character YAML forbids; no mark, only an index
+        where = lines.at(error.position)
+        raise DocumentError(f"invalid YAML: {error.reason} (#x{error.character:04x})", *where) from None
+    except yaml.YAMLError as error:
+        raise DocumentError(f"invalid YAML: {type(error).__name__}") from None
+    except RecursionError:  # the pure-Python composer recurses along the nesting
+        raise _too_deep() from None
+    finally:
+        loader.dispose()
+    return tuple(documents)
+
+
+def _at(lines: Positions, mark: Any) -> tuple[int, int]:
+    """From the mark's character index rather than its line: YAML also breaks
+    lines at U+2028 and U+0085, while every position datalint reports counts
+    line feeds only, as JSON and editors do."""
+    return lines.at(mark.index) if mark is not None else (0, 0)
+
+
+class _YamlConverter:
+    """Builds plain values (dict, list, str, int, float, bool, None) from the
+    node graph. Aliases are expanded, so the expanded size is what is counted
+    against MAX_NODES; a recursive alias is stopped by the depth limit."""
+
+    def __init__(self, loader: Any, lines: Positions) -> None:
+        self._loader = loader
+        self._lines = lines
+        self._nodes = 0
+        self._offsets: dict[str, int] = {}
+        self._duplicates: list[Duplicate] = []
+        self._builders = _scalar_builders()
+
+    def document(self, node: Any) -> Document:
+        self._offsets, self._duplicates = {}, []
+        data = self._value(node, "", 1)
+        return Document(data, Positions(self._offsets, self._lines.text), tuple(self._duplicates))
+
+    def _value(self, node: Any, pointer: str, depth: int) -> Any:
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            message = f"document expands to more than {MAX_NODES:,} values (an alias bomb?)"
+            raise DocumentError(message, *_at(self._lines, node.start_mark))
+        if depth > MAX_DEPTH:
+            raise _too_deep(*_at(self._lines, node.start_mark))
+        kind = node.id
+        if kind == "scalar":
+            return self._scalar(node)
+        if kind == "sequence":
+            return [self._value(child, f"{pointer}/{index}", depth + 1) for index, child in enumerate(node.value)]
+        return self._mapping(node, pointer, depth)
+
+    def _mapping(self, node: Any, pointer: str, depth: int) -> dict[str, Any]:
+        explicit = [(self._key(key, depth), key, value) for key, value in node.value if key.tag != _MERGE]
+        written = {key for key, _node, _value in explicit}
+        result: dict[str, Any] = {}
+        for key_node, value_node in self._merged(node, depth):
+            key = self._key(key_node, depth)
+            if key not in written and key not in result:
+                self._put(result, key, key_node, value_node, pointer, depth)
+        seen: set[str] = set()
+        for key, key_node, value_node in explicit:
+            if key in seen:
+                self._duplicates.append(Duplicate(key, *_at(self._lines, key_node.start_mark)))
+            seen.add(key)
+            self._put(result, key, key_node, value_node, pointer, depth)
+        return result
+
+    def _put(self, result: dict[str, Any], key: str, key_node: Any, value_node: Any, pointer: str, depth: int) -> None:
+        child = f"{pointer}/{escape(key)}"
+        self._offsets[child] = key_node.start_mark.index
+        result[key] = self._value(value_node, child, depth + 1)
+
+    def _merged(self, node: Any, depth: int) -> list[tuple[Any, Any]]:
+        """Pairs brought in by ``<<`` merge keys; earlier sources win, as the
+        merge-key spec says, and nested merges are flattened first."""
+        pairs: list[tuple[Any, Any]] = []
+        for key, value in node.value:
+            if key.tag != _MERGE:
+                continue
+            sources = value.value if value.id == "sequence" else [value]
+            for source in sources:
+                if source.id == "mapping":
+                    if depth > MAX_DEPTH:
+                        raise _too_deep(*_at(self._lines, source.start_mark))
+                    pairs.extend(self._merged(source, depth + 1))
+                    pairs.extend((k, v) for k, v in source.value if k.tag != _MERGE)
+        return pairs
+
+    def _key(self, node: Any, depth: int) -> str:
+        """Keys as written: ``200:`` stays "200" and ``on:`` stays "on"."""
+        if node.id == "scalar":
+            return node.value
+        return json.dumps(self._value(node, "", depth + 1), default=str)
+
+    def _scalar(self, node: Any) -> Any:
+        build = self._builders.get(node.tag)
+        if build is None:  # str, timestamps, binary and unknown tags keep their text
+            return node.value
+        try:
+            return build(self._loader, node)
+        except (ValueError, KeyError):  # e.g. ``!!int`` on text that is not a number
+            return node.value
+
+
+def _null(_loader: Any, _node: Any) -> None:
+    return None
+
+
+def _scalar_builders() -> dict[str, Any]:
+    from yaml.constructor import SafeConstructor
+
+    return {
+        "tag:yaml.org,2002:null": _null,
+        "tag:yaml.org,2002:bool": SafeConstructor.construct_yaml_bool,
+        "tag:yaml.org,2002:int": SafeConstructor.construct_yaml_int,
+        "tag:yaml.org,2002:float": SafeConstructor.construct_yaml_float,
+    }

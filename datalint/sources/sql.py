@@ -1,0 +1,187 @@
+"""The SQL DDL reader: columns from ``CREATE TABLE`` / ``ALTER TABLE``, with
+the comments, enum values, defaults and foreign keys that describe them.
+
+A dump is mostly statements that define no columns, and sqlglot is slow, so
+the file is split without tokenising (``sql_split``) and only statements that
+can define or describe columns are parsed. A statement that no dialect can
+parse is noted (DL003) and read with a tolerant regex reader
+(``sql_fallback``); only if that also finds nothing in a statement that
+visibly defines columns is it an error (DL004), because those columns went
+unlinted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError, TokenError
+
+from datalint.diagnostics import diagnostic
+from datalint.model import Diagnostic, ReadResult
+from datalint.sources import sql_fallback
+from datalint.sources.sql_catalogue import Catalogue, LineIndex, attach_trailing_comments, build_fields
+from datalint.sources.sql_fastpath import blank_plain_checks, read_foreign_key
+from datalint.sources.sql_dialect import detect_dialect, lexis_for, retry_order
+from datalint.sources.sql_split import Statement, Unclosed, split_statements
+from datalint.sources.sql_tree import read_tree
+
+# sqlglot logs unsupported statements verbatim, and they may hold personal data.
+_SQLGLOT_LOGGER = logging.getLogger("sqlglot")
+_SQLGLOT_LOGGER.setLevel(logging.CRITICAL)
+_SQLGLOT_LOGGER.propagate = False
+
+_KIND = re.compile(
+    r"""(?P<create_table>CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL|TEMPORARY|TEMP|UNLOGGED|TRANSIENT|VOLATILE
+                     |EXTERNAL|VIRTUAL|MULTISET|SET|HYBRID|DYNAMIC|ICEBERG)\s+)*TABLE\b)
+       |(?P<alter_table>ALTER\s+(?:ONLINE\s+|IGNORE\s+)?TABLE\b)
+       |(?P<create_type>CREATE\s+(?:OR\s+REPLACE\s+)?TYPE\b)
+       |(?P<comment>COMMENT\s+ON\s+(?:TABLE|COLUMN)\b)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Most ALTER TABLEs in a dump add primary keys and indexes, set defaults or
+# owners: they say nothing about columns and are not worth parsing.
+_ALTER_OF_INTEREST = re.compile(
+    r"\bADD\b(?!\s+(?:CONSTRAINT\s+\S+\s+)?(?:PRIMARY|UNIQUE|INDEX|KEY|FULLTEXT|SPATIAL|PARTITION|EXCLUDE)\b)"
+    r"|\bREFERENCES\b|\bCOMMENT\b",
+    re.IGNORECASE,
+)
+_LABELS = {
+    "create_table": "CREATE TABLE",
+    "alter_table": "ALTER TABLE",
+    "create_type": "CREATE TYPE",
+    "comment": "COMMENT ON",
+}
+
+
+def read_sql(text: str, path: str, dialect: str | None = None) -> ReadResult:
+    """Read every column defined in ``text``. Never raises on bad SQL: what
+    could not be read is reported as diagnostics located in ``path``."""
+    if dialect is not None and _dialect(dialect.lower()) is None:
+        return ReadResult(diagnostics=(diagnostic("DL008", f"unknown SQL dialect {dialect!r}", path),))
+    reader = _Reader(text, path, dialect.lower() if dialect else detect_dialect(text))
+    return reader.read()
+
+
+class _Reader:
+    def __init__(self, text: str, path: str, dialect: str) -> None:
+        self.path = path
+        self.dialects = (dialect, *retry_order(dialect))
+        self.lexis = lexis_for(dialect)
+        self.lines = LineIndex(text)
+        self.catalogue = Catalogue()
+        self.diagnostics: list[Diagnostic] = []
+        self.text = text
+
+    def read(self) -> ReadResult:
+        statements, unclosed = self._split()
+        for statement in statements:
+            kind = _kind(statement.text)
+            if kind:
+                self._read_statement(kind, statement)
+        if unclosed:
+            self._report("DL002", f"unterminated {unclosed.what}: nothing after it was read", unclosed.start)
+        return ReadResult(
+            fields=build_fields(self.catalogue, self.path, self.lines),
+            diagnostics=tuple(self.diagnostics),
+        )
+
+    def _split(self) -> tuple[list[Statement], Unclosed | None]:
+        """Split by the dialect's rules; if that leaves a quote open, try the
+        other backslash convention before giving up on the rest of the file
+        (MySQL-escaped strings are common in files that look like anything)."""
+        split = split_statements(self.text, self.lexis)
+        if split[1] is None:
+            return split
+        lexis = replace(self.lexis, backslash_escapes=not self.lexis.backslash_escapes)
+        retry = split_statements(self.text, lexis)
+        if retry[1] is not None:
+            return split
+        self.lexis = lexis
+        return retry
+
+    def _read_statement(self, kind: str, statement: Statement) -> None:
+        if kind == "alter_table" and read_foreign_key(statement.text, self.catalogue):
+            return
+        before = len(self.catalogue.columns)
+        parsable = blank_plain_checks(statement.text) if kind == "create_table" else statement.text
+        reason = self._read_with_sqlglot(parsable, statement.start)
+        if reason:
+            self._read_with_fallback(kind, statement, reason)
+        attach_trailing_comments(self.catalogue.columns[before:], statement.comments, self.lines)
+
+    def _read_with_fallback(self, kind: str, statement: Statement, reason: str) -> None:
+        label = _LABELS[kind]
+        note = f"{label} statement not parsed ({reason}); read with the tolerant fallback"
+        self._report("DL003", note, statement.start)
+        outcome = sql_fallback.read_statement(kind, statement, self.lexis, self.catalogue)
+        if outcome.defines_columns and not outcome.columns:
+            message = f"could not read the columns of this {label} statement; they were not linted"
+            self._report("DL004", message, statement.start)
+
+    def _read_with_sqlglot(self, text: str, offset: int) -> str | None:
+        """Read the statement in the first dialect that parses it; otherwise
+        say why the first one failed."""
+        first_reason = None
+        for name in self.dialects:
+            reason = self._try_dialect(text, offset, name)
+            if reason is None:
+                return None
+            first_reason = first_reason or reason
+        return first_reason
+
+    def _try_dialect(self, text: str, offset: int, name: str) -> str | None:
+        trees = _parse(text, name)
+        if isinstance(trees, str):
+            return trees
+        before = len(self.catalogue.columns)
+        try:
+            if trees and all(read_tree(tree, offset, self.catalogue) for tree in trees):
+                return None
+        except Exception:  # noqa: BLE001 - an odd tree must not cost the file; the fallback still reads it
+            pass
+        del self.catalogue.columns[before:]
+        return "unsupported syntax"
+
+    def _report(self, code: str, message: str, offset: int) -> None:
+        line, column = self.lines.position(offset)
+        self.diagnostics.append(diagnostic(code, message, self.path, line, column))
+
+
+def _kind(text: str) -> str | None:
+    """Which column-related statement this is, if any; decided on the text so
+    that the rest of a dump is never tokenised."""
+    match = _KIND.match(text)
+    if match is None:
+        return None
+    if match.lastgroup == "alter_table" and not _ALTER_OF_INTEREST.search(text, match.end()):
+        return None
+    return match.lastgroup
+
+
+def _parse(text: str, name: str) -> list[exp.Expr] | str:
+    """sqlglot's trees for ``text``, or a short reason why there are none.
+    The reason never quotes the statement, which may hold personal data."""
+    try:
+        trees = _dialect(name).parse(text)
+    except RecursionError:
+        return "nested too deeply"
+    except TokenError:
+        return "could not be tokenised"
+    except ParseError:
+        return "syntax error"
+    except Exception:  # noqa: BLE001 - sqlglot raises assorted errors on garbage
+        return "parser failure"
+    return [tree for tree in trees if tree is not None]
+
+
+@lru_cache(maxsize=None)
+def _dialect(name: str) -> Dialect | None:
+    try:
+        return Dialect.get_or_raise(name)
+    except (ValueError, KeyError):
+        return None

@@ -1,0 +1,175 @@
+"""What the SQL readers learn about a file, before it becomes ``Field``s.
+
+A column's description, allowed values and foreign key may be stated far
+from its definition (``COMMENT ON COLUMN``, ``CREATE TYPE``, ``ALTER TABLE
+... ADD CONSTRAINT`` further down a dump), and ``Field`` is frozen. So both
+readers (the sqlglot tree reader and the regex fallback) only record facts
+here, and the fields are built once the whole file has been read.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from operator import attrgetter
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from datalint.model import Field, Location
+from datalint.sources.sql_split import Comment
+
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class TableName:
+    written: str
+    """As written, schema-qualified if it was (``public.ads``)."""
+    name: str
+    """Without schema (``ads``)."""
+    schema: str | None = None
+
+    @classmethod
+    def from_parts(cls, parts: list[str]) -> TableName:
+        parts = [part for part in parts if part] or [""]
+        return cls(".".join(parts), parts[-1], parts[-2] if len(parts) > 1 else None)
+
+
+@dataclass(slots=True)
+class RawColumn:
+    table: TableName
+    name: str
+    offset: int
+    """Absolute offset of the column name's first character."""
+    type: str | None = None
+    type_name: TableName | None = None
+    """A user-defined type (maybe a ``CREATE TYPE ... AS ENUM``)."""
+    comment: str = ""
+    """Inline ``COMMENT '...'`` (MySQL)."""
+    trailing_comments: list[str] = field(default_factory=list)
+    enum: list[str] = field(default_factory=list)
+    default: str | None = None
+    references: str | None = None
+
+
+class ScopedNotes(Generic[V]):
+    """Facts about a named object, matched the way people write SQL: names
+    compare case-insensitively, and an unqualified name matches any schema
+    (``COMMENT ON COLUMN users.ssn`` describes ``public.users``)."""
+
+    def __init__(self) -> None:
+        self._notes: dict[tuple[str, ...], list[tuple[str | None, V]]] = {}
+
+    def add(self, schema: str | None, key: tuple[str, ...], value: V) -> None:
+        self._notes.setdefault(fold(key), []).append((schema.lower() if schema else None, value))
+
+    def get(self, schema: str | None, folded_key: tuple[str, ...]) -> list[V]:
+        """Every compatible note, oldest first. The key must come from
+        ``fold`` (building fields looks up four notes per column, so the
+        caller folds once)."""
+        notes = self._notes.get(folded_key)
+        if not notes:
+            return []
+        schema = schema.lower() if schema else None
+        return [value for noted, value in notes if noted is None or schema is None or noted == schema]
+
+
+def fold(key: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(map(str.lower, key))
+
+
+class Catalogue:
+    def __init__(self) -> None:
+        self.columns: list[RawColumn] = []
+        self.table_comments: ScopedNotes[str] = ScopedNotes()
+        self.column_comments: ScopedNotes[str] = ScopedNotes()
+        self.references: ScopedNotes[str] = ScopedNotes()
+        self.checks: ScopedNotes[list[str]] = ScopedNotes()
+        self.enum_types: ScopedNotes[list[str]] = ScopedNotes()
+
+    def add_reference(self, table: TableName, columns: list[str], target: str) -> None:
+        for column in columns:
+            self.references.add(table.schema, (table.name, column), target)
+
+    def add_check(self, table: TableName, column: str, values: list[str]) -> None:
+        self.checks.add(table.schema, (table.name, column), values)
+
+
+class LineIndex:
+    """Turns absolute offsets into 1-based line and column numbers."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def position(self, offset: int) -> tuple[int, int]:
+        if self._starts is None:  # built on first use: a file without columns never pays for it
+            self._starts = [0, *(match.end() for match in re.finditer("\n", self.text))]
+        line = bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+    def line_end(self, offset: int) -> int:
+        end = self.text.find("\n", offset)
+        return len(self.text) if end < 0 else end
+
+
+def attach_trailing_comments(columns: list[RawColumn], comments: tuple[Comment, ...], lines: LineIndex) -> None:
+    """Give each column the comments that follow its name on the same line
+    (and before the next column's name): ``ssn text, -- social security``.
+    Positions come from the splitter, so this works the same for sqlglot
+    trees and for the regex fallback."""
+    if not comments:
+        return
+    ordered = sorted(columns, key=attrgetter("offset"))
+    for index, column in enumerate(ordered):
+        end = lines.line_end(column.offset)
+        if index + 1 < len(ordered):
+            end = min(end, ordered[index + 1].offset)
+        column.trailing_comments.extend(c.text for c in comments if column.offset < c.start < end and c.text)
+
+
+def build_fields(catalogue: Catalogue, path: str, lines: LineIndex) -> tuple[Field, ...]:
+    """Merge every note into its column and freeze the result, in source order."""
+    ordered = sorted(catalogue.columns, key=attrgetter("offset"))
+    return tuple([_build_field(column, catalogue, path, lines) for column in ordered])
+
+
+def _build_field(column: RawColumn, catalogue: Catalogue, path: str, lines: LineIndex) -> Field:
+    table = column.table
+    key = fold((table.name, column.name))
+    line, col = lines.position(column.offset)
+    comment_on = catalogue.column_comments.get(table.schema, key)[-1:]
+    table_comment = catalogue.table_comments.get(table.schema, key[:1])[-1:]
+    references = catalogue.references.get(table.schema, key)
+    return Field(
+        name=column.name,
+        container=table.written,
+        location=Location(path, line, col),
+        kind="column",
+        type=column.type,
+        description=_join_unique([column.comment, *comment_on, *column.trailing_comments]),
+        enum=_unique([*column.enum, *_check_values(column, key, catalogue), *_type_labels(column, catalogue)]),
+        examples=(column.default,) if column.default is not None else (),
+        context=(table.name,),
+        references=column.references or (references[-1] if references else None),
+        container_description="\n".join(table_comment),
+    )
+
+
+def _type_labels(column: RawColumn, catalogue: Catalogue) -> list[str]:
+    if column.type_name is None:
+        return []
+    labels = catalogue.enum_types.get(column.type_name.schema, fold((column.type_name.name,)))
+    return labels[-1] if labels else []
+
+
+def _check_values(column: RawColumn, key: tuple[str, ...], catalogue: Catalogue) -> list[str]:
+    return [value for values in catalogue.checks.get(column.table.schema, key) for value in values]
+
+
+def _unique(values: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(value for value in values if value)) if values else ()
+
+
+def _join_unique(values: list[str]) -> str:
+    return "\n".join(_unique(values))

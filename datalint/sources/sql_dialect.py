@@ -1,0 +1,101 @@
+"""Guessing a file's SQL dialect, and what that dialect means for splitting.
+
+Detection must cost next to nothing on a multi-megabyte dump, so it looks for
+a handful of tell-tale substrings instead of tokenising anything. A wrong
+guess is not fatal: statements that fail in the guessed dialect are retried in
+the others (see ``retry_order``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DEFAULT_DIALECT = "postgres"
+
+#: The dialects a failing statement is retried in, most forgiving first.
+_RETRY_DIALECTS = ("postgres", "mysql", "sqlite", "tsql", "bigquery", "snowflake")
+
+# Each marker is searched in the upper-cased text; one hit is one vote. Every
+# pattern starts with a literal so that the regex engine can skip ahead fast.
+_MARKERS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "mysql": (
+        re.compile(r"`"),
+        re.compile(r"ENGINE\s*="),
+        re.compile(r"AUTO_INCREMENT"),
+        re.compile(r"\n[ \t]*#"),
+        re.compile(r"/\*!\d"),
+    ),
+    "postgres": (
+        re.compile(r"SET\s+SEARCH_PATH\b"),
+        re.compile(r"OWNER\s+TO\b"),
+        re.compile(r"::"),
+        re.compile(r"\$\$"),
+        re.compile(r"NEXTVAL\("),
+        re.compile(r"TABLE\s+\""),  # in MySQL "x" is a string, not a table name
+    ),
+    "sqlite": (
+        re.compile(r"AUTOINCREMENT"),
+        re.compile(r"WITHOUT\s+ROWID\b"),
+    ),
+    "tsql": (
+        re.compile(r"\[[A-Z_][A-Z0-9_ ]*\]"),
+        re.compile(r"\nGO[ \t]*(?:\n|$)"),
+        re.compile(r"NVARCHAR\b"),
+    ),
+}
+
+_MYSQL_LIKE = frozenset({"mysql", "doris", "starrocks"})
+_BACKSLASH_ESCAPES = _MYSQL_LIKE | {"bigquery", "hive", "spark", "spark2", "databricks", "clickhouse"}
+_BRACKET_QUOTES = frozenset({"tsql", "fabric", "sqlite"})
+_GO_BATCHES = frozenset({"tsql", "fabric"})
+
+
+@dataclass(frozen=True, slots=True)
+class Lexis:
+    """The lexical habits that decide where a statement ends: a ``;`` inside
+    any of these constructs is not a terminator."""
+
+    backslash_escapes: bool
+    """``'it\\'s'`` is one string (MySQL and friends)."""
+    hash_comments: bool
+    """``# ...`` is a comment (MySQL); elsewhere ``#`` is an operator."""
+    bracket_quotes: bool
+    """``[name]`` is a quoted identifier (T-SQL, SQLite); elsewhere ``[`` is
+    an array subscript."""
+    dollar_quotes: bool
+    """``$tag$ ... $tag$`` bodies (PostgreSQL and most others; MySQL uses
+    ``$$`` as a ``DELIMITER`` instead)."""
+    nested_comments: bool
+    """``/* /* */ */`` nests (PostgreSQL)."""
+    go_batches: bool
+    """A line holding only ``GO`` ends a batch (T-SQL)."""
+
+
+def detect_dialect(text: str) -> str:
+    """The dialect with the most distinct markers present; PostgreSQL on a
+    tie or when nothing stands out, because it is the most common dump
+    format."""
+    upper = "\n" + text.upper()  # so that line-start markers match on line 1
+    votes = {name: sum(1 for marker in markers if marker.search(upper)) for name, markers in _MARKERS.items()}
+    best = max(votes.values())
+    if best == 0 or votes[DEFAULT_DIALECT] == best:
+        return DEFAULT_DIALECT
+    return next(name for name, count in votes.items() if count == best)
+
+
+def retry_order(dialect: str) -> tuple[str, ...]:
+    """The other dialects to try, in order, for a statement that ``dialect``
+    could not parse."""
+    return tuple(name for name in _RETRY_DIALECTS if name != dialect)
+
+
+def lexis_for(dialect: str) -> Lexis:
+    return Lexis(
+        backslash_escapes=dialect in _BACKSLASH_ESCAPES,
+        hash_comments=dialect in _MYSQL_LIKE or dialect == "bigquery",
+        bracket_quotes=dialect in _BRACKET_QUOTES,
+        dollar_quotes=dialect not in _MYSQL_LIKE,
+        nested_comments=dialect == "postgres",
+        go_batches=dialect in _GO_BATCHES,
+    )
