@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from datalint.matching import run_keys, term_key
 from datalint.model import Evidence, Field, Finding
-from datalint.rulebook import Rule, Rulebook
+from datalint.rulebook import Rule, Rulebook, expand_terms
 
 #: Clause numbers inside a rule: top-level alternatives, and the veto list.
 ANY = -1
@@ -53,12 +53,11 @@ class Engine:
         for source, terms in sources.items():
             if source == "all":
                 continue
-            for term in terms:
-                entry = _Entry(rule, clause, source, term)
-                if source == "pattern":
-                    self._patterns.append((entry, re.compile(term)))
-                else:
-                    self._index[source][term_key(self._tokens(term))].append(entry)
+            if source == "pattern":
+                self._patterns.extend((_Entry(rule, clause, source, p), re.compile(p)) for p in terms)
+                continue
+            for term in expand_terms(terms):
+                self._index[source][term_key(self._tokens(term))].append(_Entry(rule, clause, source, term))
 
     def _uncached_keys(self, text: str) -> frozenset[str]:
         return frozenset(run_keys(self._tokens(text)))

@@ -33,7 +33,11 @@ MAX_TERM_TOKENS = 6
 # Segmenting glued words is only worth trying on tokens long enough to hold
 # two words; shorter ones are either words themselves or noise.
 _MIN_GLUED_LENGTH = 6
+# Two-letter pieces (``of``, ``de``, ``id``) are allowed only from the general
+# word list: letting any two-letter term word be a piece turns ``original``
+# into ``origin al`` and ``idleberg`` into ``id le berg``.
 _MIN_PIECE_LENGTH = 2
+_SHORT_PIECE_LENGTH = 2
 
 
 def fold(text: str) -> str:
@@ -57,16 +61,17 @@ class Vocabulary:
     schema words. It decides plural folding and glued-word segmentation, so
     both depend only on data in ``rules/``."""
 
-    def __init__(self, words: Iterable[str]):
+    def __init__(self, words: Iterable[str], short_pieces: Iterable[str] = ()):
         self.words = frozenset(words)
+        self.short_pieces = frozenset(short_pieces)
         self._longest = max((len(w) for w in self.words), default=0)
         self.tokens = lru_cache(maxsize=65536)(self._tokens)
 
     def singular(self, word: str) -> str:
         """Fold a simple plural onto a known singular (``passports``,
-        ``nationalities``); unknown words are left alone so ``status`` stays
-        ``status``."""
-        if word in self.words or len(word) <= 3:
+        ``nationalities``, ``identity_documents``); unknown words are left
+        alone so ``status`` stays ``status``."""
+        if len(word) <= 3:
             return word
         for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
             if word.endswith(suffix):
@@ -91,6 +96,8 @@ class Vocabulary:
                 if prefix is None:
                     continue
                 piece = self.singular(word[start:end])
+                if len(piece) <= _SHORT_PIECE_LENGTH and piece not in self.short_pieces:
+                    continue
                 if piece in self.words and (best[end] is None or len(prefix) + 1 < len(best[end])):
                     best[end] = prefix + (piece,)
         found = best[n]

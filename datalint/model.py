@@ -42,6 +42,26 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """A request written in the source to allow some rules at one place
+    (``x-datalint``, ``-- datalint: allow``), recorded as written. Readers
+    only record it; ``datalint.suppressions`` judges it (is there a reason,
+    has ``until`` passed, do the rules exist), so that policy can change
+    without touching a reader."""
+
+    rules: tuple[str, ...]
+    """Rule codes, names or categories, as written."""
+    reason: str
+    until: str | None
+    """The last day it holds, as written (``2027-06-30``)."""
+    location: Location
+    """Where the annotation is written."""
+    scope: str
+    """What it covers, for messages and fingerprints: the JSON Pointer of the
+    annotated schema object, or ``table``/``table.column``."""
+
+
+@dataclass(frozen=True, slots=True)
 class Field:
     """One column or property, at the place where it is defined.
 
@@ -79,6 +99,8 @@ class Field:
     container_description: str = ""
     """Text attached to the container: a table comment, an object's
     title/description."""
+    suppressions: tuple[Suppression, ...] = ()
+    """Suppressions written on the field or around it, outermost first."""
 
     @property
     def qualified_name(self) -> str:
@@ -122,6 +144,9 @@ class Finding:
     message: str
     field: Field
     evidence: tuple[Evidence, ...] = ()
+    suppressed: Suppression | None = None
+    """The justified suppression that holds for this finding: it is still
+    reported (JSON, SARIF) but no longer fails the run."""
 
     @property
     def location(self) -> Location:
@@ -152,6 +177,11 @@ class Report:
     @property
     def files_checked(self) -> int:
         return len(self.checked)
+
+    @property
+    def active(self) -> list[Finding]:
+        """The findings that count: not suppressed."""
+        return [finding for finding in self.findings if finding.suppressed is None]
 
 
 def fingerprint(finding: Finding) -> str:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -51,26 +52,40 @@ class Rulebook:
 
     @classmethod
     def build(cls, rules: Sequence[Rule], general_words: Iterable[str]) -> Rulebook:
-        words = set(general_words)
+        general = set(general_words)
+        words = set(general)
         for rule in rules:
             for term in iter_terms(rule):
                 words.update(split_words(term))
         by_id = {r.code: r for r in rules} | {r.name: r for r in rules}
         ordered = tuple(sorted(rules, key=lambda r: r.code))
-        return cls(ordered, Vocabulary(words), by_id)
+        short = {word for word in general if len(word) == 2}
+        return cls(ordered, Vocabulary(words, short), by_id)
 
     def find(self, code_or_name: str) -> Rule | None:
         """Rules are addressed by code (``DL101``) or name, interchangeably."""
         return self._by_id.get(code_or_name) or self._by_id.get(code_or_name.upper())
 
 
+def expand_terms(terms: Iterable[str | list[list[str]]]) -> Iterator[str]:
+    """Terms as phrases. A term written as a list of word lists stands for
+    every phrase taking one word from each list, in order:
+    ``[[passport, pasaporte], [number, no]]`` is four phrases. It keeps packs
+    short without any cost at match time (phrases are indexed once)."""
+    for term in terms:
+        if isinstance(term, str):
+            yield term
+        else:
+            yield from (" ".join(words) for words in product(*term))
+
+
 def iter_terms(rule: Rule) -> Iterator[str]:
-    """All words a rule matches on (not regexes): they make up the vocabulary
-    used to split glued identifiers."""
+    """All phrases a rule matches on (not regexes): their words make up the
+    vocabulary used to split glued identifiers."""
     for clause in (rule.match, rule.unless, *rule.match.get("all", ())):
         for source, terms in clause.items():
             if source not in ("all", "pattern"):
-                yield from terms
+                yield from expand_terms(terms)
 
 
 def _data_dir(name: str) -> Path:

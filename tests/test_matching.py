@@ -6,7 +6,10 @@ import pytest
 
 from datalint.matching import Vocabulary, fold, run_keys, split_words
 
-VOCAB = Vocabulary(["passport", "number", "user", "date", "of", "birth", "nationality", "visa", "reisepass", "nummer"])
+VOCAB = Vocabulary(
+    ["passport", "number", "user", "date", "of", "birth", "nationality", "visa", "reisepass", "nummer", "origin", "al", "document"],
+    short_pieces=["of"],
+)
 
 
 @pytest.mark.parametrize(
@@ -46,12 +49,18 @@ def test_plural_folds_only_onto_known_singular():
     assert VOCAB.singular("passports") == "passport"
     assert VOCAB.singular("nationalities") == "nationality"
     assert VOCAB.singular("status") == "status"
+    assert VOCAB.tokens("identity_documents") == ("identity", "document")
 
 
 def test_glued_words_split_only_when_fully_known():
     assert VOCAB.tokens("userdateofbirth") == ("user", "date", "of", "birth")
     assert VOCAB.tokens("passportjs") == ("passportjs",)
     assert VOCAB.tokens("reisepassnummer") == ("reisepass", "nummer")
+
+
+def test_two_letter_pieces_come_only_from_general_words():
+    """``al`` is a term word but not a general word: ``original`` stays whole."""
+    assert VOCAB.tokens("original") == ("original",)
 
 
 def test_run_keys_glue_contiguous_tokens_only():

@@ -23,7 +23,8 @@ from typing import Any, Literal
 from urllib.parse import urljoin
 
 from datalint.diagnostics import diagnostic
-from datalint.model import Diagnostic, Field, Location, ReadResult
+from datalint.model import Diagnostic, Field, Location, ReadResult, Suppression
+from datalint.sources.annotations import SCHEMA_KEY, from_schema
 from datalint.sources.documents import Document, DocumentError, Duplicate, escape, parse_json, parse_yaml
 from datalint.sources.refs import RefError, References, Target, document_uri
 
@@ -320,6 +321,8 @@ class _Walker:
         self._text_keys = ("title", "label", "description") if dialect.kind == "custom" else _SCHEMA_TEXT
         self.fields: list[Field] = []
         self.diagnostics: list[Diagnostic] = []
+        self._suppressions: list[Suppression] = []
+        """The ``x-datalint`` annotations of the schema objects being walked."""
 
     def walk(self) -> None:
         if self._dialect.kind == "openapi":
@@ -339,10 +342,13 @@ class _Walker:
             identifier = node.get(self._dialect.id_keyword)
             if isinstance(identifier, str):
                 base = _rebase(base, identifier)
+        enclosing = len(self._suppressions)
+        self._suppressions.extend(self._annotation(node, pointer))
         for keyword, value in node.items():
             visit = _KEYWORDS.get(keyword)
             if visit is not None:
                 visit(self, value, f"{pointer}/{escape(keyword)}", node, pointer, context, base)
+        del self._suppressions[enclosing:]
 
     def _ref(self, value: Any, at: str, _owner: Any, _pointer: str, _context: tuple[str, ...], base: str) -> None:
         if isinstance(value, str):
@@ -361,7 +367,9 @@ class _Walker:
             token = escape(name)
             here = f"{at}/{token}"
             evidence = _Evidence()
+            suppressions = tuple(self._suppressions)
             if isinstance(schema, dict):
+                suppressions += self._annotation(schema, here)
                 evidence.add(schema, self._text_keys)
                 evidence.add_examples(schema)
                 if not _LINK_KEYWORDS.isdisjoint(schema):
@@ -374,6 +382,7 @@ class _Walker:
                     pointer=f"{prefix}/{_uri_safe(token)}",
                     context=context,
                     container_description=described,
+                    suppressions=suppressions,
                 )
             )
             if isinstance(schema, dict) and not _WALKED.isdisjoint(schema):  # most are leaves
@@ -569,8 +578,10 @@ class _Walker:
         evidence = _Evidence()
         evidence.add(parameter, ("description",))
         evidence.add_examples(parameter)
+        suppressions = (*self._suppressions, *self._annotation(parameter, at))
         schema = parameter.get("schema")
         if isinstance(schema, dict):
+            suppressions += self._annotation(schema, f"{at}/schema")
             evidence.add(schema, _SCHEMA_TEXT)
             evidence.add_examples(schema)
             self._merge(evidence, schema, self._base)
@@ -583,6 +594,7 @@ class _Walker:
                 pointer=_fragment(at),
                 context=context,
                 container_description=described,
+                suppressions=suppressions,
             )
         )
         if schema is not None:
@@ -594,6 +606,14 @@ class _Walker:
     def _describe(self, node: Any, text_keys: tuple[str, ...]) -> str:
         texts = [text.strip() for key in text_keys if isinstance(text := node.get(key), str) and text.strip()]
         return _join(texts)
+
+    def _annotation(self, node: dict[str, Any], pointer: str) -> tuple[Suppression, ...]:
+        """The object's own ``x-datalint``: it covers the object and every
+        property below it."""
+        if SCHEMA_KEY not in node:
+            return ()
+        location = self._location(f"{pointer}/{SCHEMA_KEY}")
+        return (from_schema(node[SCHEMA_KEY], location, _fragment(pointer)),)
 
     def _position(self, pointer: str) -> tuple[int, int]:
         return self._positions.get(pointer, (0, 0))

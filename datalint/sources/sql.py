@@ -24,6 +24,7 @@ from sqlglot.errors import ParseError, TokenError
 from datalint.diagnostics import diagnostic
 from datalint.model import Diagnostic, ReadResult
 from datalint.sources import sql_fallback
+from datalint.sources.sql_annotations import attach_statement_suppressions
 from datalint.sources.sql_catalogue import Catalogue, LineIndex, attach_trailing_comments, build_fields
 from datalint.sources.sql_fastpath import blank_plain_checks, read_foreign_key
 from datalint.sources.sql_dialect import detect_dialect, lexis_for, retry_order
@@ -113,6 +114,7 @@ class _Reader:
         if reason:
             self._read_with_fallback(kind, statement, reason)
         attach_trailing_comments(self.catalogue.columns[before:], statement.comments, self.lines)
+        attach_statement_suppressions(self.catalogue.columns[before:], self.text, statement.start, self.path, self.lines)
 
     def _read_with_fallback(self, kind: str, statement: Statement, reason: str) -> None:
         label = _LABELS[kind]

@@ -15,7 +15,8 @@ from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from datalint.model import Field, Location
+from datalint.model import Field, Location, Suppression
+from datalint.sources.sql_annotations import split_notes
 from datalint.sources.sql_split import Comment
 
 V = TypeVar("V")
@@ -46,10 +47,12 @@ class RawColumn:
     """A user-defined type (maybe a ``CREATE TYPE ... AS ENUM``)."""
     comment: str = ""
     """Inline ``COMMENT '...'`` (MySQL)."""
-    trailing_comments: list[str] = field(default_factory=list)
+    trailing_comments: list[Comment] = field(default_factory=list)
     enum: list[str] = field(default_factory=list)
     default: str | None = None
     references: str | None = None
+    suppressions: list[Suppression] = field(default_factory=list)
+    """Annotations on the comment lines above the defining statement."""
 
 
 class ScopedNotes(Generic[V]):
@@ -125,7 +128,7 @@ def attach_trailing_comments(columns: list[RawColumn], comments: tuple[Comment, 
         end = lines.line_end(column.offset)
         if index + 1 < len(ordered):
             end = min(end, ordered[index + 1].offset)
-        column.trailing_comments.extend(c.text for c in comments if column.offset < c.start < end and c.text)
+        column.trailing_comments.extend(c for c in comments if column.offset < c.start < end and c.text)
 
 
 def build_fields(catalogue: Catalogue, path: str, lines: LineIndex) -> tuple[Field, ...]:
@@ -138,21 +141,26 @@ def _build_field(column: RawColumn, catalogue: Catalogue, path: str, lines: Line
     table = column.table
     key = fold((table.name, column.name))
     line, col = lines.position(column.offset)
+    here = Location(path, line, col)
     comment_on = catalogue.column_comments.get(table.schema, key)[-1:]
     table_comment = catalogue.table_comments.get(table.schema, key[:1])[-1:]
     references = catalogue.references.get(table.schema, key)
+    notes = [(column.comment, here), *((text, here) for text in comment_on)]
+    notes += [(comment.text, Location(path, *lines.position(comment.start))) for comment in column.trailing_comments]
+    prose, suppressions = split_notes(notes, f"{table.written}.{column.name}")
     return Field(
         name=column.name,
         container=table.written,
-        location=Location(path, line, col),
+        location=here,
         kind="column",
         type=column.type,
-        description=_join_unique([column.comment, *comment_on, *column.trailing_comments]),
+        description=_join_unique(prose),
         enum=_unique([*column.enum, *_check_values(column, key, catalogue), *_type_labels(column, catalogue)]),
         examples=(column.default,) if column.default is not None else (),
         context=(table.name,),
         references=column.references or (references[-1] if references else None),
         container_description="\n".join(table_comment),
+        suppressions=(*column.suppressions, *suppressions),
     )
 
 
