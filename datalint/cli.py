@@ -6,7 +6,12 @@ commands, so ``datalint --version`` and ``--help`` start as fast as click.
 
 from __future__ import annotations
 
+import functools
+import re
 import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -15,6 +20,39 @@ from datalint import __version__
 SEVERITIES = ("error", "warning", "note")
 # Kept in step with datalint.reporters.FORMATS (a test checks) without importing it at start-up.
 OUTPUT_FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
+
+
+def _size(value: str) -> int:
+    match = re.fullmatch(r"\s*(\d+)\s*([KMG]?)i?B?\s*", value, re.IGNORECASE)
+    if match is None or int(match.group(1)) == 0:
+        raise click.BadParameter(f"{value!r} is not a size such as 1048576, 512K or 32M")
+    return int(match.group(1)) * 1024 ** " KMG".index(match.group(2).upper() or " ")
+
+
+def _fatal_errors_reported(command: Callable[..., None]) -> Callable[..., None]:
+    """Whatever escapes a run (a reporter bug, an unwritable ``--output``)
+    ends it with one line on stderr and exit 2, never a traceback unless
+    ``--debug``. Inputs' own failures never get here: the runner contains
+    them per file."""
+
+    @functools.wraps(command)
+    def contained(**options: Any) -> None:
+        try:
+            command(**options)
+        except click.ClickException:
+            raise
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            if options.get("debug"):
+                raise
+            if isinstance(error, OSError):
+                message = f"{error.strerror or error}: {error.filename}" if error.filename else str(error.strerror or error)
+            else:
+                where = traceback.extract_tb(error.__traceback__)[-1].name
+                message = f"internal error ({type(error).__name__} in {where}); rerun with --debug and report it"
+            click.echo(f"datalint: error: {message}", err=True)
+            sys.exit(2)
+
+    return contained
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,37 +70,66 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
 @click.option("--dialect", metavar="NAME", help="SQL dialect (postgres, mysql, sqlite, tsql, bigquery, snowflake, ...). "
               "Default: detected per file.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="warning", show_default=True,
-              help="Exit 1 when a finding is at or above this severity.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 when a finding is at or above this severity. "
+              "Default: the configuration's, else warning.")
+@click.option("--select", metavar="RULES", help="Comma-separated rules to run (codes, names or categories). Default: all.")
+@click.option("--extend-select", metavar="RULES", help="Comma-separated rules to run on top of the selected ones.")
+@click.option("--ignore", metavar="RULES", help="Comma-separated rules not to run.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read this configuration file "
+              "(datalint.toml, or pyproject.toml's [tool.datalint]) instead of searching upward from here.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record the current findings in this file and exit 0.")
+@click.option("--show-suppressed", is_flag=True, help="Also show findings suppressed in the source (JSON and SARIF always carry them).")
 @click.option("--check-metaschema", is_flag=True, help="Also validate JSON Schemas against their metaschema (slow on large specs).")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary, no notes.")
 @click.option("--color/--no-color", default=None, help="Colour text output. Default: only on a terminal.")
+@click.option("--allow-skipped", is_flag=True, help="Inputs that cannot be fully read (too large, binary, syntax errors) "
+              "are still reported but do not fail the run: exit by findings only.")
+@click.option("--max-file-size", metavar="SIZE", default="32M", show_default=True, callback=lambda _c, _p, v: _size(v),
+              help="Skip larger files with a DL001 error (bytes, or with a K, M or G suffix).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@_fatal_errors_reported
 def check(paths: tuple[str, ...], output_format: str, output: str | None, statistics: bool, dialect: str | None,
-          fail_on: str, check_metaschema: bool, quiet: bool, color: bool | None, debug: bool) -> None:
+          fail_on: str | None, select: str | None, extend_select: str | None, ignore: str | None, config_file: str | None,
+          isolated: bool, baseline: str | None, write_baseline: str | None, show_suppressed: bool, check_metaschema: bool,
+          quiet: bool, color: bool | None, allow_skipped: bool, max_file_size: int, debug: bool) -> None:
     """Lint JSON Schema / OpenAPI (.json, .yaml, .yml) and SQL DDL (.sql) files.
 
     PATHS are files or directories (default: the current directory).
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage error or
-    an input, rule pack or config that could not be fully read.
+    an input, rule pack, configuration or baseline that could not be fully read.
     """
-    from datalint.engine import Engine
     from datalint.reporters import render
     from datalint.reporters.text import render_diagnostics
-    from datalint.rulebook import load_rulebook
-    from datalint.runner import RunOptions, exit_code, run
+    from datalint.runner import exit_code
+    from datalint.session import Choices, UsageProblem, lint
 
-    rulebook, rule_problems = load_rulebook()
-    options = RunOptions(dialect=dialect, check_metaschema=check_metaschema, debug=debug)
-    report = run(paths or (".",), Engine(rulebook), options)
-    report.diagnostics[:0] = rule_problems
+    if config_file and isolated:
+        raise click.UsageError("--config and --isolated contradict each other")
+    if baseline and write_baseline:
+        raise click.UsageError("--baseline and --write-baseline contradict each other: a new baseline records every finding")
+    choices = Choices(
+        config=config_file, isolated=isolated, select=_rule_list(select), extend_select=_rule_list(extend_select),
+        ignore=_rule_list(ignore), dialect=dialect, fail_on=fail_on, baseline=baseline,
+        check_metaschema=check_metaschema, debug=debug, max_file_size=max_file_size,
+    )
+    try:
+        outcome = lint(paths, choices)
+    except UsageProblem as problem:
+        raise click.UsageError(str(problem)) from None
+    report = outcome.report
     use_color = (sys.stdout.isatty() and output is None) if color is None else color
+    if write_baseline:
+        _write_baseline(write_baseline, report)
+        click.echo(render_diagnostics(report, color=use_color and sys.stderr.isatty(), quiet=quiet), nl=False, err=True)
+        sys.exit(2 if exit_code(report, outcome.fail_on, allow_skipped) == 2 else 0)
     if statistics:
         from datalint.reporters.text import render_statistics
 
         text = render_statistics(report)
     else:
-        text = render(report, output_format, color=use_color, quiet=quiet, rules=rulebook.rules)
+        text = render(report, output_format, color=use_color, quiet=quiet, rules=outcome.rules, show_suppressed=show_suppressed)
     if output:
         from datalint.atomic import write_atomic
 
@@ -71,7 +138,19 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, statis
         click.echo(text, nl=False)
     if output_format == "text" or output:
         click.echo(render_diagnostics(report, color=use_color and sys.stderr.isatty(), quiet=quiet), nl=False, err=True)
-    sys.exit(exit_code(report, fail_on))
+    sys.exit(exit_code(report, outcome.fail_on, allow_skipped))
+
+
+def _rule_list(value: str | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def _write_baseline(path: str, report) -> None:
+    from datalint.atomic import write_atomic
+    from datalint.baseline import render_baseline
+
+    write_atomic(path, render_baseline(report.findings))
+    click.echo(f"Recorded {len(report.active)} findings in {path}.")
 
 
 @main.command("rules")
@@ -122,9 +201,9 @@ def _rulebook_or_exit():
     a partial rule set would mislead."""
     from datalint.model import Report
     from datalint.reporters.text import render_diagnostics
-    from datalint.rulebook import load_rulebook
+    from datalint.session import configured_rulebook
 
-    rulebook, problems = load_rulebook()
+    rulebook, problems = configured_rulebook()
     if problems:
         click.echo(render_diagnostics(Report(diagnostics=problems)), nl=False, err=True)
         sys.exit(2)

@@ -21,11 +21,17 @@ CATALOGUE: dict[str, tuple[str, Severity]] = {
     "DL007": ("broken-rule-pack", "error"),
     "DL008": ("broken-config", "error"),
     "DL009": ("internal-error", "error"),
+    "DL010": ("unreachable-database", "error"),
+    "DL011": ("unread-table", "error"),
 }
 
+#: Failures of datalint's own set-up (rule packs, configuration): the run's
+#: rules are in doubt, so ``--allow-skipped`` never lets them pass.
+SETUP_CODES = frozenset({"DL007", "DL008"})
 
-def diagnostic(code: str, message: str, file: str, line: int = 0, column: int = 0) -> Diagnostic:
+
+def diagnostic(code: str, message: str, file: str, line: int = 0, column: int = 0, fragment: str = "") -> Diagnostic:
     """Build a diagnostic whose severity comes from the catalogue, so a
     reader cannot accidentally downgrade a failure to a note."""
     _name, severity = CATALOGUE[code]
-    return Diagnostic(code=code, severity=severity, message=message, location=Location(file, line, column))
+    return Diagnostic(code=code, severity=severity, message=message, location=Location(file, line, column, fragment))

@@ -3,17 +3,20 @@
 Terms of every rule are compiled into one index per evidence source, keyed by
 their separator-free spelling, so matching a field costs a handful of dict
 look-ups per token run whatever the number of rules.
+
+The compiled index is plain data (``compile_rules``), so the rulebook cache
+can store it and a run can start without tokenising thousands of terms. What
+each distinct text hits is cached per source: schemas repeat their names,
+descriptions and enclosing objects far more often than they vary.
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import lru_cache
+from itertools import accumulate
+from typing import Any
 
-from datalint.matching import run_keys, term_key
+from datalint.matching import MAX_TERM_TOKENS, term_key
 from datalint.model import Evidence, Field, Finding
 from datalint.rulebook import Rule, Rulebook, expand_terms
 
@@ -23,98 +26,307 @@ UNLESS = -2
 
 TERM_SOURCES = ("name", "container", "description", "enum", "references", "format", "type")
 
+#: Seconds one rule regex may search one field's pattern before the field is
+#: reported as not fully checked (catastrophic backtracking in a custom rule).
+PATTERN_TIMEOUT = 1.0
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    rule: int
-    clause: int
-    source: str
-    term: str
+#: One index entry: (rule number, clause number, source, term as written).
+Entry = tuple[int, int, str, str]
+_NO_HITS: tuple[Entry, ...] = ()
+#: Distinct texts each per-source cache holds before it starts again from empty.
+_CACHE_LIMIT = 100_000
+#: Texts of more tokens than this (prose) are matched with prefix pruning.
+_SHORT_TEXT = 8
+#: Between packed entries (``pack_index``); YAML text cannot hold it.
+_SEPARATOR = "\x1f"
 
 
-class Engine:
-    """Rules compiled for matching. Build once per run; ``evaluate`` is pure."""
+class PatternTimeout(Exception):
+    """A rule regex ran past PATTERN_TIMEOUT on a field: a failure to check
+    it, never a "no match"."""
 
-    def __init__(self, rulebook: Rulebook):
-        self.rules = rulebook.rules
-        self._tokens = rulebook.vocabulary.tokens
-        self._index: dict[str, dict[str, list[_Entry]]] = {s: defaultdict(list) for s in TERM_SOURCES}
-        self._patterns: list[tuple[_Entry, re.Pattern[str]]] = []
-        self._required: dict[tuple[int, int], frozenset[str]] = {}
-        self._keys = lru_cache(maxsize=131072)(self._uncached_keys)
-        for number, rule in enumerate(self.rules):
-            self._add(number, ANY, rule.match)
-            self._add(number, UNLESS, rule.unless)
-            for clause_number, clause in enumerate(rule.match.get("all", ())):
-                self._add(number, clause_number, clause)
-                self._required[(number, clause_number)] = frozenset(clause)
+    def __init__(self, rules: tuple[Rule, ...], findings: list[Finding]) -> None:
+        super().__init__(", ".join(rule.code for rule in rules))
+        self.rules = rules
+        self.findings = findings
+        """What the other rules found on the field."""
 
-    def _add(self, rule: int, clause: int, sources: dict) -> None:
+
+def compile_rules(rulebook: Rulebook) -> dict[str, Any]:
+    """The rules as JSON-compatible data: for each source, term key -> the
+    ``[rule, clause, term]`` entries it fires; the regexes; and the sources
+    each ``all`` clause requires. Rule numbers index ``rulebook.rules``."""
+    tokens = rulebook.vocabulary.tokens
+    index: dict[str, dict[str, list[list[Any]]]] = {source: {} for source in TERM_SOURCES}
+    patterns: list[list[Any]] = []
+    required: list[list[Any]] = []
+
+    def add(rule: int, clause: int, sources: dict[str, Any]) -> None:
         for source, terms in sources.items():
             if source == "all":
                 continue
             if source == "pattern":
-                self._patterns.extend((_Entry(rule, clause, source, p), re.compile(p)) for p in terms)
+                patterns.extend([rule, clause, pattern] for pattern in terms)
                 continue
             for term in expand_terms(terms):
-                self._index[source][term_key(self._tokens(term))].append(_Entry(rule, clause, source, term))
+                index[source].setdefault(term_key(tokens(term)), []).append([rule, clause, term])
 
-    def _uncached_keys(self, text: str) -> frozenset[str]:
-        return frozenset(run_keys(self._tokens(text)))
+    for number, rule in enumerate(rulebook.rules):
+        add(number, ANY, rule.match)
+        add(number, UNLESS, rule.unless)
+        for clause_number, clause in enumerate(rule.match.get("all", ())):
+            add(number, clause_number, clause)
+            required.append([number, clause_number, sorted(clause)])
+    return {"index": index, "patterns": patterns, "required": required}
 
-    def _texts(self, field: Field) -> Iterable[tuple[str, Iterable[str]]]:
-        yield "name", (field.name,)
-        yield "container", field.context
-        yield "description", (field.description,) if field.description else ()
-        yield "enum", field.enum
-        yield "references", (field.references,) if field.references else ()
-        yield "format", field.format
-        yield "type", (field.type,) if field.type else ()
 
-    def _hits(self, field: Field) -> list[_Entry]:
-        hits = []
-        for source, texts in self._texts(field):
-            index = self._index[source]
-            if not index:
-                continue
-            for text in texts:
-                for key in self._keys(text):
-                    entries = index.get(key)
-                    if entries:
-                        hits.extend(entries)
-        if field.pattern:
-            hits.extend(entry for entry, regex in self._patterns if regex.search(field.pattern))
+def pack_index(compiled: dict[str, Any]) -> dict[str, Any]:
+    """``compiled`` with each key's entries packed into one string, for the
+    rulebook cache: JSON parses one string far faster than a list of lists,
+    and the engine unpacks only the keys a run actually meets."""
+    index = {
+        source: {key: _SEPARATOR.join(f"{rule},{clause},{term}" for rule, clause, term in entries) for key, entries in keys.items()}
+        for source, keys in compiled["index"].items()
+    }
+    return {**compiled, "index": index}
+
+
+def _prefixes(index: dict[str, Any]) -> frozenset[str]:
+    """Every prefix of every key: a run of tokens that is none of them can
+    only grow into more of the same."""
+    return frozenset(key[:end] for key in index for end in range(1, len(key) + 1))
+
+
+def _unpack(raw: Any, source: str) -> tuple[Entry, ...]:
+    if type(raw) is str:
+        entries = []
+        for item in raw.split(_SEPARATOR):
+            rule, clause, term = item.split(",", 2)
+            entries.append((int(rule), int(clause), source, term))
+        return tuple(entries)
+    return tuple((rule, clause, source, term) for rule, clause, term in raw)
+
+
+class Engine:
+    """Rules compiled for matching. Build once per run; ``evaluate`` is pure
+    (its caches only remember answers)."""
+
+    def __init__(self, rulebook: Rulebook):
+        self.rules = rulebook.rules
+        self._split = rulebook.vocabulary.split
+        compiled = rulebook.compiled if rulebook.compiled is not None else compile_rules(rulebook)
+        # Own copies: entries (lists, or strings from the cache) are turned
+        # into Entry tuples on their first hit.
+        self._index: dict[str, dict[str, Any]] = {s: dict(compiled["index"].get(s, {})) for s in TERM_SOURCES}
+        self._pattern_entries: list[list[Any]] = compiled["patterns"]
+        self._patterns: list[tuple[Entry, regex.Pattern[str]]] | None = None  # compiled on first use
+        self._required: dict[tuple[int, int], frozenset[str]] = {
+            (rule, clause): frozenset(sources) for rule, clause, sources in compiled["required"]
+        }
+        self._cache: dict[str, dict[Any, tuple[Entry, ...]]] = {source: {} for source in TERM_SOURCES}
+        self._by_tokens: dict[str, dict[tuple[str, ...], tuple[Entry, ...]]] = {source: {} for source in TERM_SOURCES}
+        # What a combination of interned hits decides, keyed by the hits'
+        # identities: (rule number, evidence) pairs.
+        self._verdicts: dict[Any, list[tuple[int, tuple[Evidence, ...]]]] = {}
+        self._interned: dict[tuple[Any, ...], tuple[Entry, ...]] = {}
+        self._prefixes: dict[str, frozenset[str]] = {}
+
+    # ------------------------------------------------------------- lookups
+
+    def _text_hits(self, source: str, text: str) -> tuple[Entry, ...]:
+        """Entries whose term a contiguous run of ``text``'s tokens spells."""
+        cache = self._cache[source]
+        hits = cache.get(text)
+        if hits is not None:
+            return hits
+        index = self._index[source]
+        if not index:
+            return _NO_HITS
+        # Spellings of one name (snake, camel, upper case) share their tokens.
+        tokens = self._split(text)
+        by_tokens = self._by_tokens[source]
+        hits = by_tokens.get(tokens)
+        if hits is None:
+            keys: list[str] = []
+            if len(tokens) <= _SHORT_TEXT:
+                for start in range(len(tokens)):
+                    for glued in accumulate(tokens[start : start + MAX_TERM_TOKENS]):
+                        if glued in index and glued not in keys:
+                            keys.append(glued)
+            else:  # prose: stop each run as soon as no term key starts with it
+                prefixes = self._prefixes.get(source) or self._prefixes.setdefault(source, _prefixes(index))
+                for start in range(len(tokens)):
+                    glued = ""
+                    for token in tokens[start : start + MAX_TERM_TOKENS]:
+                        glued += token
+                        if glued not in prefixes:
+                            break
+                        if glued in index and glued not in keys:
+                            keys.append(glued)
+            hits = self._intern((source, *keys), source, keys) if keys else _NO_HITS
+            if len(by_tokens) >= _CACHE_LIMIT:
+                by_tokens.clear()
+            by_tokens[tokens] = hits
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[text] = hits
         return hits
 
+    def _intern(self, key: tuple[Any, ...], source: str, keys: list[str] | None, parts: list[tuple[Entry, ...]] = ()) -> tuple[Entry, ...]:
+        """One shared tuple per distinct combination of hits, so that what a
+        combination decides is worked out once (``_verdicts`` is keyed by
+        the tuple's identity; both are cleared together)."""
+        hits = self._interned.get(key)
+        if hits is None:
+            if len(self._interned) >= _CACHE_LIMIT:
+                self._interned.clear()
+                self._verdicts.clear()
+            found: list[Entry] = []
+            index = self._index[source]
+            for glued in keys or ():
+                entries = index[glued]
+                if type(entries) is not tuple:
+                    entries = index[glued] = _unpack(entries, source)
+                found.extend(entries)
+            for part in parts:
+                found.extend(part)
+            hits = self._interned[key] = tuple(found)
+        return hits
+
+    def _texts_hits(self, source: str, texts: tuple[str, ...]) -> tuple[Entry, ...]:
+        """The same for a tuple of texts (enclosing names, enum values),
+        cached as a whole: a table's columns all share one context."""
+        cache = self._cache[source]
+        hits = cache.get(texts)
+        if hits is not None:
+            return hits
+        parts = [hits for text in texts if (hits := self._text_hits(source, text))]
+        if not parts:
+            hits = _NO_HITS
+        elif len(parts) == 1:
+            hits = parts[0]
+        else:
+            hits = self._intern((source, *map(id, parts)), source, None, parts)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[texts] = hits
+        return hits
+
+    def _pattern_hits(self, pattern: str) -> tuple[list[Entry], list[Entry]]:
+        """(entries whose regex matches ``pattern``, entries whose regex ran
+        out of time). Rule regexes may come from custom packs and schemas'
+        patterns from anyone, so each search has a deadline."""
+        if self._patterns is None:
+            import regex  # deferred: ~7 ms to import, and most runs meet no ``pattern``
+
+            self._patterns = [((rule, clause, "pattern", term), regex.compile(term)) for rule, clause, term in self._pattern_entries]
+        hits, slow = [], []
+        for entry, compiled in self._patterns:
+            try:
+                if compiled.search(pattern, timeout=PATTERN_TIMEOUT):
+                    hits.append(entry)
+            except TimeoutError:
+                slow.append(entry)
+        return hits, slow
+
+    def _parts(self, field: Field) -> list[tuple[str, Any, tuple[Entry, ...]]]:
+        """(source, text or texts, entries) for each part of the field that
+        hits something."""
+        parts = []
+        hits = self._text_hits("name", field.name)
+        if hits:
+            parts.append(("name", field.name, hits))
+        if field.context and (hits := self._texts_hits("container", field.context)):
+            parts.append(("container", field.context, hits))
+        if field.description and (hits := self._text_hits("description", field.description)):
+            parts.append(("description", field.description, hits))
+        if field.enum and (hits := self._texts_hits("enum", field.enum)):
+            parts.append(("enum", field.enum, hits))
+        if field.references and (hits := self._text_hits("references", field.references)):
+            parts.append(("references", field.references, hits))
+        if field.format and (hits := self._texts_hits("format", field.format)):
+            parts.append(("format", field.format, hits))
+        if field.type and (hits := self._text_hits("type", field.type)):
+            parts.append(("type", field.type, hits))
+        return parts
+
+    def _hits(self, field: Field) -> list[Entry]:
+        return [entry for _source, _text, hits in self._parts(field) for entry in hits]
+
+    # ------------------------------------------------------------- findings
+
     def evaluate(self, field: Field) -> list[Finding]:
-        """Findings for one field, in rule-code order."""
-        by_rule: dict[int, list[_Entry]] = defaultdict(list)
-        for entry in self._hits(field):
-            by_rule[entry.rule].append(entry)
-        findings = []
+        """Findings for one field, in rule-code order. Raises PatternTimeout
+        (with the other rules' findings) when a rule regex ran out of time."""
+        parts = self._parts(field)
+        if field.pattern and self._pattern_entries:
+            matched, slow = self._pattern_hits(field.pattern)
+            if slow:
+                rules = tuple({entry[0]: self.rules[entry[0]] for entry in slow}.values())
+                hits = [entry for _source, _text, part in parts for entry in part]
+                raise PatternTimeout(rules, self._findings(field, hits + matched))
+            if matched:
+                parts.append(("pattern", field.pattern, tuple(matched)))
+        if not parts:
+            return []
+        if len(parts) == 1:
+            key: Any = id(parts[0][2])
+        else:
+            key = tuple([id(hits) for _source, _text, hits in parts])
+        cacheable = parts[-1][0] != "pattern"  # pattern hits are not interned: their ids may be reused
+        verdict = self._verdicts.get(key) if cacheable else None
+        if verdict is None:
+            verdict = self._verdict([entry for _source, _text, hits in parts for entry in hits])
+            if cacheable:
+                self._verdicts[key] = verdict
+        rules = self.rules
+        return [_finding(rules[number], field, evidence) for number, evidence in verdict]
+
+    def _findings(self, field: Field, hits: list[Entry]) -> list[Finding]:
+        return [_finding(self.rules[number], field, evidence) for number, evidence in self._verdict(hits)]
+
+    def _verdict(self, hits: Iterable[Entry]) -> list[tuple[int, tuple[Evidence, ...]]]:
+        """(rule number, evidence) of every rule the hits fire, in rule order."""
+        by_rule: dict[int, list[Entry]] = {}
+        for entry in hits:
+            group = by_rule.get(entry[0])
+            if group is None:
+                by_rule[entry[0]] = [entry]
+            else:
+                group.append(entry)
+        verdict = []
         for number in sorted(by_rule):
             evidence = self._evidence(number, by_rule[number])
             if evidence:
-                findings.append(_finding(self.rules[number], field, evidence))
-        return findings
+                verdict.append((number, evidence))
+        return verdict
 
     def evaluate_all(self, fields: Iterable[Field]) -> list[Finding]:
-        return [finding for field in fields for finding in self.evaluate(field)]
+        evaluate = self.evaluate
+        return [finding for field in fields for finding in evaluate(field)]
 
-    def _evidence(self, rule: int, entries: list[_Entry]) -> tuple[Evidence, ...]:
+    def _evidence(self, rule: int, entries: list[Entry]) -> tuple[Evidence, ...]:
         """The evidence that fires the rule, or nothing when a veto matched
         or no alternative is complete."""
-        if any(e.clause == UNLESS for e in entries):
-            return ()
-        sources_by_clause: dict[int, set[str]] = defaultdict(set)
-        for entry in entries:
-            sources_by_clause[entry.clause].add(entry.source)
-        fired = {ANY} | {c for c, s in sources_by_clause.items() if c >= 0 and s >= self._required[(rule, c)]}
+        fired = {ANY}
+        clauses: dict[int, set[str]] = {}
+        for _rule, clause, source, _term in entries:
+            if clause >= 0:
+                sources = clauses.get(clause)
+                if sources is None:
+                    clauses[clause] = {source}
+                else:
+                    sources.add(source)
+            elif clause == UNLESS:
+                return ()
+        for clause, sources in clauses.items():
+            if sources >= self._required[(rule, clause)]:
+                fired.add(clause)
         seen: dict[tuple[str, str], None] = {}
-        for entry in entries:
-            if entry.clause in fired:
-                seen.setdefault((entry.source, entry.term))
-        return tuple(Evidence(source, term) for source, term in seen)
+        for _rule, clause, source, term in entries:
+            if clause in fired:
+                seen[(source, term)] = None
+        return tuple([Evidence(source, term) for source, term in seen])
 
 
 def _finding(rule: Rule, field: Field, evidence: tuple[Evidence, ...]) -> Finding:

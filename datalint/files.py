@@ -8,13 +8,15 @@ naming the file, never an exception.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from datalint.diagnostics import diagnostic
-from datalint.model import Diagnostic
+from datalint.model import Diagnostic, ReadResult
 
 SCHEMA_SUFFIXES = frozenset({".json", ".yaml", ".yml"})
 SQL_SUFFIXES = frozenset({".sql"})
@@ -64,13 +66,13 @@ def discover(targets: Sequence[str]) -> tuple[list[InputFile], list[Diagnostic]]
     for target in targets:
         path = Path(target)
         if path.is_dir():
-            for file in _walk(path):
+            for file in _walk(path, target, problems):
                 display = _display(target, file.relative_to(path))
                 found.setdefault(display, InputFile(file, display, path.resolve()))
-        elif path.is_file():
+        elif os.path.lexists(path):  # dangling links and FIFOs too: read_text says what they are
             if path.suffix.lower() in LINTED_SUFFIXES:
                 display = Path(target).as_posix()
-                found.setdefault(display, InputFile(path, display, path.resolve().parent))
+                found.setdefault(display, InputFile(path, display, Path(os.path.realpath(path)).parent))
             else:
                 problems.append(diagnostic("DL001", "not a .json, .yaml, .yml or .sql file", target))
         else:
@@ -84,35 +86,61 @@ def _display(target: str, relative: Path) -> str:
     return joined
 
 
-def _walk(directory: Path) -> Iterator[Path]:
-    """Files with a linted suffix below ``directory``. Symlinked directories
-    are not followed, so link loops cannot trap the walk."""
-    for current, dirnames, filenames in os.walk(directory, followlinks=False):
+def _walk(directory: Path, target: str, problems: list[Diagnostic]) -> Iterator[Path]:
+    """Entries with a linted suffix below ``directory``, whatever they are:
+    a dangling link named ``x.sql`` is reported by ``read_text``, not passed
+    over. Symlinked directories are not followed, so link loops cannot trap
+    the walk; a directory that cannot be listed is a diagnostic."""
+
+    def unlistable(error: OSError) -> None:
+        where = _display(target, Path(error.filename).relative_to(directory))
+        problems.append(diagnostic("DL001", f"cannot list directory: {error.strerror or error}", where))
+
+    for current, dirnames, filenames in os.walk(directory, onerror=unlistable, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not _is_virtualenv(Path(current, d)))
         for name in sorted(filenames):
             if Path(name).suffix.lower() in LINTED_SUFFIXES:
-                candidate = Path(current, name)
-                if candidate.is_file():
-                    yield candidate
+                yield Path(current, name)
 
 
 def _is_virtualenv(directory: Path) -> bool:
     return (directory / "pyvenv.cfg").is_file()
 
 
-def read_text(file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None, Diagnostic | None]:
-    """The file's text, or the reason it cannot be linted."""
+def read_text(file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES) -> str | ReadResult:
+    """The file's text, or a skipped result saying why it cannot be linted.
+
+    At most ``max_bytes + 1`` bytes are read, and only from a regular file:
+    opening a FIFO named ``x.json`` without ``O_NONBLOCK`` would hang the run."""
     try:
-        with open(file.path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+        descriptor = os.open(file.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
-        return None, diagnostic("DL001", f"cannot read file: {error.strerror or error}", file.display)
+        return _unreadable("unreadable", _open_failure(file.path, error), file.display)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return _unreadable("unreadable", "not a regular file (a FIFO, socket or device?)", file.display)
+        try:
+            data = handle.read(max_bytes + 1)
+        except OSError as error:
+            return _unreadable("unreadable", f"cannot read file: {error.strerror or error}", file.display)
     if len(data) > max_bytes:
-        return None, diagnostic("DL001", f"file is larger than the {max_bytes:,}-byte limit; skipped", file.display)
+        return _unreadable("too large", f"file is larger than the {max_bytes:,}-byte limit (--max-file-size)", file.display)
     return decode(data, file.display)
 
 
-def decode(data: bytes, display: str) -> tuple[str | None, Diagnostic | None]:
+def _open_failure(path: Path, error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if error.errno == errno.ENOENT and os.path.islink(path):
+        return "dangling symbolic link: its target does not exist"
+    return f"cannot read file: {error.strerror or error}"
+
+
+def _unreadable(reason: str, message: str, display: str, line: int = 0, column: int = 0) -> ReadResult:
+    return ReadResult(diagnostics=(diagnostic("DL001", message, display, line, column),), skipped=reason)
+
+
+def decode(data: bytes, display: str) -> str | ReadResult:
     """Decode by BOM, else as UTF-8; fold line endings to ``\\n``."""
     encoding = "utf-8"
     for bom, name in _BOMS:
@@ -122,11 +150,15 @@ def decode(data: bytes, display: str) -> tuple[str | None, Diagnostic | None]:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        return None, diagnostic("DL001", f"not valid {encoding.upper()} (byte offset {error.start}); re-encode the file as UTF-8", display, line)
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        return None, diagnostic("DL001", "file contains NUL bytes (binary?); skipped", display, line)
+        before = data[: error.start].decode(encoding, errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+        line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+        guess = " (Latin-1 or Windows-1252?)" if encoding == "utf-8" else ""
+        message = f"not valid {encoding.upper()}: byte 0x{data[error.start]:02X} cannot be decoded{guess}; re-encode the file as UTF-8"
+        return _unreadable("bad encoding", message, display, line, column)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, None
+    if "\x00" in text:
+        nul = text.index("\x00")
+        line, column = text.count("\n", 0, nul) + 1, nul - text.rfind("\n", 0, nul)
+        return _unreadable("binary", "file contains NUL bytes (binary?)", display, line, column)
+    return text

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
 
 # Umlauts become their two-letter spelling so that ``staatsangehörigkeit`` and
 # ``staatsangehoerigkeit`` meet; every other accent is dropped (``é`` -> ``e``).
@@ -38,6 +37,12 @@ _MIN_GLUED_LENGTH = 6
 # into ``origin al`` and ``idleberg`` into ``id le berg``.
 _MIN_PIECE_LENGTH = 2
 _SHORT_PIECE_LENGTH = 2
+#: Entries each tokenizer cache holds before it starts again from empty: a
+#: bound on memory for monorepo runs, far above what one schema needs.
+_CACHE_LIMIT = 200_000
+#: Glued words segmented by trying every substring before the piece map,
+#: which makes each later segmentation far cheaper, is built.
+_SLOW_SEGMENTS = 48
 
 
 def fold(text: str) -> str:
@@ -65,7 +70,11 @@ class Vocabulary:
         self.words = frozenset(words)
         self.short_pieces = frozenset(short_pieces)
         self._longest = max((len(w) for w in self.words), default=0)
-        self.tokens = lru_cache(maxsize=65536)(self._tokens)
+        # Two plain-dict caches (cheaper than lru_cache on a miss): whole texts,
+        # and single words, which repeat across identifiers even when the
+        # identifiers themselves are all distinct.
+        self._texts: dict[str, tuple[str, ...]] = {}
+        self._words: dict[str, tuple[str, ...]] = {}
 
     def singular(self, word: str) -> str:
         """Fold a simple plural onto a known singular (``passports``,
@@ -87,6 +96,36 @@ class Vocabulary:
         splits is what would turn ``passportjs`` into a passport."""
         if word in self.words or len(word) < _MIN_GLUED_LENGTH:
             return (word,)
+        if "_piece_map" not in self.__dict__:
+            # Building the piece map costs about as much as 50 segmentations:
+            # a run over a few small files never needs it.
+            self._slow_segments = getattr(self, "_slow_segments", 0) + 1
+            if self._slow_segments <= _SLOW_SEGMENTS:
+                return self._segment_by_singular(word)
+        pieces = self._pieces()
+        limits = self.__dict__["_piece_limits"]
+        n, longest = len(word), self._longest
+        best: list[tuple[str, ...] | None] = [None] * (n + 1)
+        best[0] = ()
+        # Forward from each reachable position only (a glued word has a few),
+        # ascending, keeping the first of equally short splits; no longer
+        # than the longest piece that starts with the same two letters.
+        for start in range(n - _MIN_PIECE_LENGTH + 1):
+            prefix = best[start]
+            if prefix is None:
+                continue
+            limit = limits.get(word[start : start + _MIN_PIECE_LENGTH], 0)
+            count = len(prefix) + 1
+            for end in range(start + _MIN_PIECE_LENGTH, min(n, start + longest, start + limit) + 1):
+                piece = pieces.get(word[start:end])
+                if piece is not None and (best[end] is None or count < len(best[end])):
+                    best[end] = prefix + (piece,)
+        found = best[n]
+        return found if found and len(found) > 1 else (word,)
+
+    def _segment_by_singular(self, word: str) -> tuple[str, ...]:
+        """``segment`` without the piece map: the same split, found by
+        trying ``singular`` on every substring."""
         n = len(word)
         best: list[tuple[str, ...] | None] = [None] * (n + 1)
         best[0] = ()
@@ -103,11 +142,56 @@ class Vocabulary:
         found = best[n]
         return found if found and len(found) > 1 else (word,)
 
-    def _tokens(self, text: str) -> tuple[str, ...]:
-        tokens: list[str] = []
-        for word in split_words(text):
-            tokens.extend(self.segment(self.singular(word)))
-        return tuple(tokens)
+    def _pieces(self) -> dict[str, str]:
+        """Every spelling ``segment`` accepts as a piece -> the word it is:
+        each known word and its plurals, through ``singular`` itself, minus
+        two-letter words that are not general words. Built on first use."""
+        pieces = self.__dict__.get("_piece_map")
+        if pieces is None:
+            pieces = {}
+            for word in self.words:
+                forms = [word, word + "s", word + "es"]
+                if word.endswith("y"):
+                    forms.append(word[:-1] + "ies")
+                for form in forms:
+                    piece = self.singular(form)
+                    if piece in self.words and (len(piece) > _SHORT_PIECE_LENGTH or piece in self.short_pieces):
+                        pieces[form] = piece
+            limits: dict[str, int] = {}
+            for form in pieces:
+                head = form[:_MIN_PIECE_LENGTH]
+                limits[head] = max(limits.get(head, 0), len(form))
+            self.__dict__["_piece_limits"] = limits
+            self.__dict__["_piece_map"] = pieces
+        return pieces
+
+    def tokens(self, text: str) -> tuple[str, ...]:
+        """The canonical tokens of an identifier or text: split into words,
+        then each word singular-folded and segmented (cached per word)."""
+        found = self._texts.get(text)
+        if found is None:
+            if len(self._texts) >= _CACHE_LIMIT:
+                self._texts.clear()
+            found = self._texts[text] = self.split(text)
+        return found
+
+    def split(self, text: str) -> tuple[str, ...]:
+        """``tokens`` without the per-text cache, for callers that keep
+        their own (the engine caches what each text hits instead)."""
+        words = self._words
+        tokens: tuple[str, ...] = ()
+        for word in _WORD.findall(text if text.isascii() else fold(text)):
+            pieces = words.get(word)
+            if pieces is None:
+                if len(words) >= _CACHE_LIMIT:
+                    words.clear()
+                lower = word.lower()
+                pieces = words.get(lower)
+                if pieces is None:
+                    pieces = words[lower] = self.segment(self.singular(lower))
+                words[word] = pieces
+            tokens += pieces
+        return tokens
 
 
 def term_key(tokens: Iterable[str]) -> str:

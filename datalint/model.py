@@ -34,11 +34,22 @@ CATEGORIES: tuple[str, ...] = (
 class Location:
     """Where something was written: the file as given on the command line
     (so reports stay relative and reproducible) and a 1-based line and column.
-    ``line == 0`` means the position is unknown (e.g. the whole file)."""
+    ``line == 0`` means the position is unknown (e.g. the whole file).
+
+    An input that is not a file of lines (a live database) has no line: its
+    ``file`` is the target as named, without any password
+    (``postgresql://auditor@db.internal/ads``), and ``fragment`` names the
+    place inside it (``public.advertisers.nationality``); see ``place``."""
 
     file: str
     line: int = 0
     column: int = 0
+    fragment: str = ""
+
+    @property
+    def place(self) -> str:
+        """``file``, or ``file#fragment`` when there is a fragment."""
+        return f"{self.file}#{self.fragment}" if self.fragment else self.file
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +170,11 @@ class ReadResult:
 
     fields: tuple[Field, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
-    skipped: bool = False
-    """True when the input is valid but not something datalint lints (e.g. a
-    ``package.json`` manifest): it is passed over quietly."""
+    skipped: str = ""
+    """Why the input was passed over whole, for the summary: ``not a schema``
+    (a ``package.json`` manifest: quietly, with no diagnostic), or a failure
+    such as ``too large`` or ``syntax error`` (with its diagnostic). Empty
+    when it was read."""
 
 
 @dataclass(slots=True)
@@ -172,11 +185,16 @@ class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
     """Display paths of the files that were linted, in order."""
-    files_skipped: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Files passed over whole, counted by reason (see ``ReadResult.skipped``)."""
 
     @property
     def files_checked(self) -> int:
         return len(self.checked)
+
+    @property
+    def files_skipped(self) -> int:
+        return sum(self.skipped.values())
 
     @property
     def active(self) -> list[Finding]:

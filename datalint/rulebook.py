@@ -8,22 +8,29 @@ loudly rather than silently disable a rule.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from importlib import resources
+from dataclasses import asdict, dataclass, field
 from itertools import product
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from datalint import __version__
 from datalint.diagnostics import diagnostic
 from datalint.matching import Vocabulary, split_words
 from datalint.model import Diagnostic
 
 SCHEMA_FILE = "rule.schema.json"
 VOCABULARY_FILE = "words.txt"
+#: Bumped whenever the cached form changes shape.
+CACHE_FORMAT = 2
+#: The code the compiled rulebook depends on: a change to how terms are
+#: tokenised must never be served a rulebook compiled by the old code.
+_COMPILER_FILES = ("matching.py", "engine.py", "rulebook.py")
+_KEPT_CACHE_FILES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,9 @@ class Rulebook:
     rules: tuple[Rule, ...]
     vocabulary: Vocabulary
     _by_id: dict[str, Rule] = field(default_factory=dict, repr=False)
+    compiled: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    """The engine's index (``datalint.engine.compile_rules``), when it came
+    with the rulebook from the cache or was compiled for it."""
 
     @classmethod
     def build(cls, rules: Sequence[Rule], general_words: Iterable[str]) -> Rulebook:
@@ -91,10 +101,11 @@ def iter_terms(rule: Rule) -> Iterator[str]:
 def _data_dir(name: str) -> Path:
     """A top-level data folder (``rules``, ``seeds``): shipped in the wheel as
     ``datalint/_<name>``, or the repository's own folder in a source checkout."""
-    packaged = resources.files("datalint") / f"_{name}"
+    here = Path(__file__).resolve().parent
+    packaged = here / f"_{name}"
     if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / name
+        return packaged
+    return here.parent / name
 
 
 def builtin_rules_dir() -> Path:
@@ -103,60 +114,226 @@ def builtin_rules_dir() -> Path:
 
 def load_cautions() -> dict[str, str]:
     """Caution id -> title, from the seeds digest that rules cite."""
+    import yaml
+
     entries = yaml.safe_load((_data_dir("seeds") / "cautions.yaml").read_text(encoding="utf-8"))
     return {entry["id"]: entry["title"] for entry in entries}
 
 
-def load_rulebook(extra_dirs: Sequence[Path] = ()) -> tuple[Rulebook, list[Diagnostic]]:
+def load_rulebook(extra_dirs: Sequence[Path] = (), *, cache: bool = True) -> tuple[Rulebook, list[Diagnostic]]:
     """Load the built-in packs and any custom pack directories.
 
     Broken packs become DL007 diagnostics (the run exits 2) while the rules
     that did load still run, so one typo does not silence the whole linter.
+
+    Every pack is validated against ``rule.schema.json``. Parsing YAML and
+    validating costs about a second, so a rulebook that loaded without a
+    problem is cached, compiled, under a key that hashes the exact bytes of
+    the schema, the vocabulary, every pack and the code that compiles them
+    (see ``cache_dir``): a cache hit proves those same bytes were validated.
+    ``cache=False`` neither reads nor writes the cache.
     """
     builtin = builtin_rules_dir()
-    schema = json.loads((builtin / SCHEMA_FILE).read_text(encoding="utf-8"))
-    rules: list[Rule] = []
+    sources, problems = _read_sources(builtin, extra_dirs)
+    key = _cache_key(sources) if cache and not problems else None
+    if key is not None:
+        cached = _read_cache(key)
+        if cached is not None:
+            return cached, []
+    rulebook, load_problems = _load(builtin, sources)
+    problems += load_problems
+    if key is not None and not problems:
+        _write_cache(key, rulebook)
+    return rulebook, problems
+
+
+def _read_sources(builtin: Path, extra_dirs: Sequence[Path]) -> tuple[list[tuple[int, Path, bytes | None]], list[Diagnostic]]:
+    """(directory number, path, bytes) for the schema, the vocabulary and
+    every pack, read once: what is hashed is exactly what is parsed."""
+    sources: list[tuple[int, Path, bytes | None]] = []
     problems: list[Diagnostic] = []
-    for directory in (builtin, *extra_dirs):
+    for name in (SCHEMA_FILE, VOCABULARY_FILE):
+        sources.append((-1, builtin / name, (builtin / name).read_bytes()))
+    for number, directory in enumerate((builtin, *extra_dirs)):
         if not directory.is_dir():
             problems.append(diagnostic("DL007", "rule directory not found", str(directory)))
             continue
         for pack in sorted(directory.glob("*.yaml")):
-            loaded, pack_problems = _load_pack(pack, schema)
-            rules.extend(loaded)
-            problems.extend(pack_problems)
+            try:
+                sources.append((number, pack, pack.read_bytes()))
+            except OSError as error:
+                problems.append(diagnostic("DL007", f"rule pack cannot be read: {error}", str(pack)))
+    return sources, problems
+
+
+def _load(builtin: Path, sources: list[tuple[int, Path, bytes | None]]) -> tuple[Rulebook, list[Diagnostic]]:
+    """Parse, validate and compile: the slow path, taken on a cache miss."""
+    (_, _, schema_bytes), (_, _, words_bytes), *packs = sources
+    schema = json.loads(schema_bytes.decode("utf-8"))
+    rules: list[Rule] = []
+    problems: list[Diagnostic] = []
+    for _number, pack, data in packs:
+        loaded, pack_problems = _load_pack(pack, schema, data)
+        rules.extend(loaded)
+        problems.extend(pack_problems)
     rules, clashes = _drop_duplicates(rules)
-    words = _read_words(builtin / VOCABULARY_FILE)
-    return Rulebook.build(rules, words), problems + clashes
+    rulebook = Rulebook.build(rules, _words(words_bytes.decode("utf-8")))
+    from datalint.engine import compile_rules  # the engine imports this module
+
+    compiled = Rulebook(rulebook.rules, rulebook.vocabulary, rulebook._by_id, compile_rules(rulebook))
+    return compiled, problems + clashes
 
 
-def _read_words(path: Path) -> list[str]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [word for line in lines if not line.startswith("#") for word in line.split()]
+# ------------------------------------------------------------------ cache
 
 
-def _load_pack(path: Path, schema: dict[str, Any]) -> tuple[list[Rule], list[Diagnostic]]:
+def cache_dir() -> Path:
+    """Where compiled rulebooks are kept: ``$DATALINT_CACHE_DIR``, else the
+    user's cache directory (``$XDG_CACHE_HOME/datalint``, ``~/.cache/datalint``;
+    ``%LOCALAPPDATA%\\datalint`` on Windows, ``~/Library/Caches/datalint`` on
+    macOS). Never the scanned project: a cache committed to a repository
+    could otherwise hand a CI run rules that were never validated."""
+    configured = os.environ.get("DATALINT_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "datalint"
+
+
+def _cache_key(sources: list[tuple[int, Path, bytes | None]]) -> str:
+    digest = hashlib.sha256(f"datalint {__version__} rulebook {CACHE_FORMAT}\0".encode())
+    here = Path(__file__).parent
+    for name in _COMPILER_FILES:
+        digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
+    for number, path, data in sources:
+        digest.update(f"{number}\0{path.name}\0{len(data or b'')}\0".encode() + (data or b""))
+    return digest.hexdigest()
+
+
+def _cache_file(key: str) -> Path:
+    return cache_dir() / f"rulebook-{key[:40]}.json"
+
+
+def _read_cache(key: str) -> Rulebook | None:
+    """The cached rulebook, or None on any miss, mismatch or damage."""
+    try:
+        data = json.loads(_cache_file(key).read_bytes())
+        if data.get("format") != CACHE_FORMAT or data.get("key") != key:
+            return None
+        return _from_cached(data)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _from_cached(data: dict[str, Any]) -> Rulebook:
+    rules = tuple(
+        Rule(**{**entry, "cautions": tuple(entry["cautions"]), "references": tuple(entry["references"])})
+        for entry in data["rules"]
+    )
+    by_id = {r.code: r for r in rules} | {r.name: r for r in rules}
+    return Rulebook(rules, Vocabulary(data["words"], data["short"]), by_id, data["compiled"])
+
+
+def _write_cache(key: str, rulebook: Rulebook) -> None:
+    """Best effort and safe under concurrent runs: the file is written
+    beside its final name and renamed over it in one step, and two runs
+    with the same key write the same bytes."""
+    payload = {
+        "format": CACHE_FORMAT,
+        "key": key,
+        "rules": [asdict(rule) for rule in rulebook.rules],
+        "words": sorted(rulebook.vocabulary.words),
+        "short": sorted(rulebook.vocabulary.short_pieces),
+        "compiled": None,
+    }
+    try:
+        from datalint.engine import pack_index
+
+        payload["compiled"] = pack_index(rulebook.compiled or {})
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        if _from_cached(json.loads(text)).rules != rulebook.rules:
+            return  # something in a pack (a YAML date, say) does not survive JSON: stay uncached
+        from datalint.atomic import write_atomic
+
+        target = _cache_file(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text)
+        _prune(target)
+    except (OSError, TypeError, ValueError):
+        pass
+
+
+def _prune(kept: Path) -> None:
+    """Keep the newest few compiled rulebooks (several rule sets may be in
+    use on one machine), so the cache does not grow with every edit."""
+    try:
+        others = sorted(
+            (entry for entry in kept.parent.glob("rulebook-*.json") if entry != kept),
+            key=lambda entry: entry.stat().st_mtime,
+            reverse=True,
+        )
+        for stale in others[_KEPT_CACHE_FILES - 1 :]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _words(text: str) -> list[str]:
+    return [word for line in text.splitlines() if not line.startswith("#") for word in line.split()]
+
+
+def _load_pack(path: Path, schema: dict[str, Any], raw: bytes | None = None) -> tuple[list[Rule], list[Diagnostic]]:
+    """Custom packs are as untrusted as schemas, so they go through the same
+    bounded YAML reader: alias bombs, deep nesting and ``!!python`` tags are
+    refused with a position, never expanded or constructed."""
+    from datalint.sources.documents import DocumentError, parse_yaml  # deferred: only a cache miss parses YAML
+
     display = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        return [], [diagnostic("DL007", f"rule pack is not valid YAML: {error.problem}", display, line, column)]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        documents = parse_yaml((raw if raw is not None else path.read_bytes()).decode("utf-8-sig"))
+    except DocumentError as error:
+        return [], [diagnostic("DL007", f"rule pack cannot be read: {error.message}", display, error.line, error.column)]
+    except (OSError, UnicodeDecodeError) as error:
         return [], [diagnostic("DL007", f"rule pack cannot be read: {error}", display)]
-    problems = validate_pack(data, schema)
+    if len(documents) > 1:
+        return [], [diagnostic("DL007", "rule pack holds more than one YAML document", display)]
+    data = documents[0].data if documents else None
+    problems = validate_pack(data, schema) or _bad_patterns(data)
     if problems:
         return [], [diagnostic("DL007", problem, display) for problem in problems]
     return [_rule(entry, path.name) for entry in data["rules"]], []
+
+
+def _bad_patterns(data: dict[str, Any]) -> list[str]:
+    """Rule regexes that do not compile: found at load time, not on the
+    first field that has a ``pattern``."""
+    import regex
+
+    problems = []
+    for number, entry in enumerate(data["rules"]):
+        clauses = [("match", entry["match"]), ("unless", entry.get("unless", {}))]
+        clauses += [(f"match.all[{index}]", clause) for index, clause in enumerate(entry["match"].get("all", ()))]
+        for where, clause in clauses:
+            for pattern in clause.get("pattern", ()):
+                try:
+                    regex.compile(pattern)
+                except regex.error as error:
+                    problems.append(f"at rules[{number}].{where}.pattern: {pattern!r} is not a valid regular expression: {error}")
+    return problems
 
 
 def validate_pack(data: Any, schema: dict[str, Any]) -> list[str]:
     """Schema errors as ``at rules[3].match.nmae: ...`` messages that name
     the offending key, best match first."""
     import jsonschema  # deferred: costs ~9x interpreter start-up
+    from jsonschema_specifications import REGISTRY  # offline: the default registry fetches unknown $refs
 
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(schema, registry=REGISTRY)
     messages = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)

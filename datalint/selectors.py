@@ -8,6 +8,7 @@ people mean when they write a word, and the rule is still reachable by code.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from datalint.rulebook import Rule
@@ -16,14 +17,13 @@ from datalint.rulebook import Rule
 class RuleIndex:
     def __init__(self, rules: Sequence[Rule]):
         self.rules = tuple(rules)
-        index: dict[str, set[str]] = {"all": {rule.code for rule in rules}}
+        names: dict[str, set[str]] = defaultdict(set)
+        categories: dict[str, set[str]] = defaultdict(set)
         for rule in rules:
-            index.setdefault(rule.code.lower(), set()).add(rule.code)
-            index.setdefault(rule.name.lower(), set()).add(rule.code)
-        for rule in rules:
-            index[rule.category.lower()] = set()
-        for rule in rules:
-            index[rule.category.lower()].add(rule.code)
+            names[rule.code.lower()].add(rule.code)
+            names[rule.name.lower()].add(rule.code)
+            categories[rule.category.lower()].add(rule.code)
+        index = names | categories | {"all": {rule.code for rule in rules}}
         self._index = {key: frozenset(codes) for key, codes in index.items()}
 
     def expand(self, selector: str) -> frozenset[str] | None:

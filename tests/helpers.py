@@ -31,3 +31,12 @@ def describe(case: str | dict[str, Any]) -> str:
         return case
     extras = ",".join(f"{k}={v}" for k, v in case.items() if k != "name")
     return f"{case['name']}[{extras}]"[:80]
+
+
+def datalint(*args: str):
+    """Run the command line in-process, as a user would type it."""
+    from click.testing import CliRunner
+
+    from datalint.cli import main
+
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)

@@ -5,23 +5,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from datalint.model import Report
+from datalint.model import Finding, Location, Report
+from datalint.reporters import shown, suppressed_note
+from datalint.targets import is_url
 
 _LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
 
 
-def render(report: Report, **_options: Any) -> str:
+def render(report: Report, *, show_suppressed: bool = False, **_options: Any) -> str:
     lines = []
-    for finding in report.findings:
+    for finding in shown(report, show_suppressed):
         where = finding.location
-        properties = _properties(file=where.file, line=where.line, col=where.column, title=f"{finding.code} {finding.rule_name}")
-        message = f"{finding.message} ({finding.field.qualified_name})"
-        lines.append(f"::{_LEVELS[finding.severity]} {properties}::{_data(message)}")
+        properties = _properties(**_file(where), title=finding.code)
+        message = f"{_prefix(where)}{finding.message} ({finding.field.qualified_name}){suppressed_note(finding)}"
+        lines.append(f"::{_level(finding)} {properties}::{_data(message)}")
     for problem in report.diagnostics:
         where = problem.location
-        properties = _properties(file=where.file, line=where.line, col=where.column, title=problem.code)
-        lines.append(f"::{_LEVELS[problem.severity]} {properties}::{_data(problem.message)}")
+        properties = _properties(**_file(where), title=problem.code)
+        lines.append(f"::{_LEVELS[problem.severity]} {properties}::{_data(_prefix(where) + problem.message)}")
     return "".join(line + "\n" for line in lines)
+
+
+def _file(where: Location) -> dict[str, object]:
+    """A database is not a file of the repository: its annotations are
+    attached to no file, and name the database in the message instead."""
+    if is_url(where.file):
+        return {}
+    return {"file": where.file, "line": where.line, "col": where.column}
+
+
+def _prefix(where: Location) -> str:
+    return f"{where.place}: " if is_url(where.file) else ""
+
+
+def _level(finding: Finding) -> str:
+    """A suppressed finding was reviewed: a notice, not a failure."""
+    return _LEVELS["note" if finding.suppressed else finding.severity]
 
 
 def _data(text: str) -> str:

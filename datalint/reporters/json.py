@@ -40,11 +40,15 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
     if field.pointer:
         result["pointer"] = field.pointer
+    if field.location.fragment:
+        result["fragment"] = field.location.fragment
+    if finding.suppressed is not None:
+        result["suppressed"] = {"reason": finding.suppressed.reason, "until": finding.suppressed.until, "kind": "inSource"}
     return result
 
 
 def diagnostic_dict(problem: Diagnostic) -> dict[str, Any]:
-    return {
+    result: dict[str, Any] = {
         "code": problem.code,
         "name": CATALOGUE[problem.code][0],
         "severity": problem.severity,
@@ -53,14 +57,20 @@ def diagnostic_dict(problem: Diagnostic) -> dict[str, Any]:
         "line": problem.location.line,
         "column": problem.location.column,
     }
+    if problem.location.fragment:
+        result["fragment"] = problem.location.fragment
+    return result
 
 
 def summary_dict(report: Report) -> dict[str, Any]:
-    by_severity = Counter(f.severity for f in report.findings)
+    active = report.active
+    by_severity = Counter(f.severity for f in active)
     return {
         "files_checked": report.files_checked,
         "files_skipped": report.files_skipped,
-        "findings": len(report.findings),
+        "skipped": dict(sorted(report.skipped.items())),
+        "findings": len(active),
         "by_severity": {s: by_severity[s] for s in ("error", "warning", "note")},
+        "suppressed": len(report.findings) - len(active),
         "errors": sum(1 for d in report.diagnostics if d.severity == "error"),
     }

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from datalint import __version__
-from datalint.model import Diagnostic, Finding, Report, fingerprint
+from datalint.globs import project_path
+from datalint.model import Diagnostic, Finding, Location, Report, fingerprint
 from datalint.rulebook import Rule
+from datalint.targets import is_url
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/datalint/datalint"
@@ -45,39 +49,46 @@ def render(report: Report, *, rules: Sequence[Rule] = (), **_options: Any) -> st
 
 
 def _rule(rule: Rule) -> dict[str, Any]:
-    cautions = ", ".join(rule.cautions)
-    help_text = f"{rule.instead}\n\nCautions: {cautions}."
+    cautions = f"\n\nCautions: {', '.join(rule.cautions)}." if rule.cautions else ""
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.why},
-        "help": {"text": help_text, "markdown": f"**Collect instead.** {rule.instead}\n\n**Why.** {rule.why}\n\nCautions: {cautions}."},
+        "help": {"text": f"{rule.instead}{cautions}", "markdown": f"**Collect instead.** {rule.instead}\n\n**Why.** {rule.why}{cautions}"},
         "defaultConfiguration": {"level": rule.severity},
         "properties": {"category": rule.category, "tags": ["privacy", rule.category], "cautions": list(rule.cautions)},
     }
 
 
 def _artifact(file: str) -> dict[str, str]:
-    return {"uri": file, "uriBaseId": "%SRCROOT%"}
+    """Relative to the directory datalint ran in, as code scanning expects;
+    an absolute ``file:`` URI only for files outside it. A database is its
+    URL (without password); the column is the logical location."""
+    if is_url(file):
+        return {"uri": file}
+    relative = project_path(file, Path.cwd())
+    if relative is None:
+        return {"uri": Path(file).resolve().as_uri()}
+    return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
 
 
-def _region(line: int, column: int) -> dict[str, int]:
-    return {"startLine": line, "startColumn": column} if line else {}
+def _physical(where: Location) -> dict[str, Any]:
+    """Code scanning wants a region on every location: line 1 when the
+    position is unknown (the whole file)."""
+    region = {"startLine": max(where.line, 1), "startColumn": max(where.column, 1)}
+    return {"artifactLocation": _artifact(where.file), "region": region}
 
 
 def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     field, where = finding.field, finding.location
-    physical: dict[str, Any] = {"artifactLocation": _artifact(where.file)}
-    if where.line:
-        physical["region"] = _region(where.line, where.column or 1)
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "level": finding.severity,
         "message": {"text": f"{finding.message} ({field.qualified_name})"},
         "locations": [
             {
-                "physicalLocation": physical,
+                "physicalLocation": _physical(where),
                 "logicalLocations": [{"fullyQualifiedName": field.pointer or field.qualified_name, "name": field.name, "kind": "member"}],
             }
         ],
@@ -86,16 +97,23 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     }
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
+    if finding.suppressed is not None:
+        suppression = finding.suppressed
+        result["suppressions"] = [
+            {
+                "kind": "inSource",
+                "justification": suppression.reason,
+                "location": {"physicalLocation": _physical(suppression.location)},
+                "properties": {"until": suppression.until},
+            }
+        ]
     return result
 
 
 def _notification(problem: Diagnostic) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": _artifact(problem.location.file)}
-    if problem.location.line:
-        physical["region"] = _region(problem.location.line, problem.location.column or 1)
     return {
         "level": problem.severity,
         "message": {"text": problem.message},
         "descriptor": {"id": problem.code},
-        "locations": [{"physicalLocation": physical}],
+        "locations": [{"physicalLocation": _physical(problem.location)}],
     }

@@ -24,8 +24,12 @@ from typing import Any
 #: Deeper documents are refused: real schemas stay far below (Stripe's 4 MB
 #: spec nests 24 levels) and every later stage recurses along the nesting.
 MAX_DEPTH = 256
-#: Values a YAML stream may expand to through aliases (an alias bomb guard).
+#: Values a YAML stream may expand to through aliases and merge keys (an
+#: alias bomb guard): the expanded size is counted, not the aliases.
 MAX_NODES = 1_000_000
+#: Definitions hidden by duplicate keys that are read again as views of the
+#: document; each costs a walk of the whole document.
+MAX_HIDDEN = 16
 
 # A JSON string token, then (group 1) the colon that makes it a key. Matching
 # every string keeps the scan in step: outside strings no quote can occur.
@@ -95,6 +99,12 @@ class Document:
     data: Any
     positions: Positions
     duplicates: tuple[Duplicate, ...] = ()
+    hidden: tuple[Document, ...] = ()
+    """The document as it reads when a definition hidden by a duplicate key
+    wins instead, one view per hidden definition: a ``passport`` written
+    before a second ``properties`` key must still be linted."""
+    unread_hidden: tuple[Duplicate, ...] = ()
+    """Hidden definitions beyond MAX_HIDDEN, which no view shows."""
 
 
 def escape(token: str) -> str:
@@ -123,7 +133,11 @@ def parse_json(text: str) -> Document:
         return Document(data, Positions(offsets, text))
     offsets, duplicates = _scan(text)
     positions = Positions(offsets, text)
-    return Document(data, positions, tuple(Duplicate(key, *positions.at(at)) for key, at in duplicates))
+    found = tuple(Duplicate(key, *positions.at(at)) for key, at in duplicates)
+    if not found:
+        return Document(data, positions)
+    tree = _with_offsets(json.loads(text, object_pairs_hook=_Pairs), iter(key_offsets).__next__)
+    return _with_views(Document(data, positions, found), tree)
 
 
 def _align(data: Any, key_offsets: list[int]) -> dict[str, int] | None:
@@ -205,9 +219,84 @@ def _too_deep(line: int = 0, column: int = 0) -> DocumentError:
     return DocumentError(f"nesting too deep (more than {MAX_DEPTH} levels)", line, column)
 
 
+# --------------------------------------------------------------- hidden views
+
+
+class _Pairs(list):
+    """An object with every occurrence of every key, in text order: what a
+    dict loses when a key is written twice. Items are ``(key, value)`` from
+    the JSON parser, then ``(key, offset, value)`` once offsets are known."""
+
+
+def _with_offsets(value: Any, next_offset: Any) -> Any:
+    """Pair each key with its key token, in document order (as ``_align``)."""
+    if isinstance(value, _Pairs):
+        result = _Pairs()
+        for key, item in value:
+            offset = next_offset()
+            result.append((key, offset, _with_offsets(item, next_offset)))
+        return result
+    if isinstance(value, list):
+        return [_with_offsets(item, next_offset) for item in value]
+    return value
+
+
+def _with_views(document: Document, tree: Any) -> Document:
+    """``document`` plus one view per definition its duplicate keys hide."""
+    views, unread = [], []
+    text = document.positions.text
+    for choice, offset in _hidden_choices(tree, {}):
+        if len(views) < MAX_HIDDEN:
+            offsets: dict[str, int] = {}
+            views.append(Document(_materialise(tree, choice, "", offsets), Positions(offsets, text)))
+        else:
+            line, column = document.positions.at(offset)
+            unread.append(Duplicate("", line, column))
+    return Document(document.data, document.positions, document.duplicates, tuple(views), tuple(unread))
+
+
+def _hidden_choices(value: Any, choice: dict[tuple[int, str], int]) -> Iterator[tuple[dict[tuple[int, str], int], int]]:
+    """For each occurrence of a key that a later one hides: which occurrence
+    to take in each object on the way to it (the last one elsewhere), and the
+    offset of its key. Hidden occurrences inside hidden ones are found too."""
+    if isinstance(value, _Pairs):
+        last = {key: index for index, (key, _offset, _item) in enumerate(value)}
+        for index, (key, offset, item) in enumerate(value):
+            if last[key] == index:
+                yield from _hidden_choices(item, choice)
+            else:
+                taken = {**choice, (id(value), key): index}
+                yield taken, offset
+                yield from _hidden_choices(item, taken)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _hidden_choices(item, choice)
+
+
+def _materialise(value: Any, choice: dict[tuple[int, str], int], pointer: str, offsets: dict[str, int]) -> Any:
+    """Plain data in which the chosen occurrences win (the last by default,
+    as in a parser), with key offsets by pointer."""
+    if isinstance(value, _Pairs):
+        taken = {key: index for index, (key, _offset, _item) in enumerate(value)}
+        result: dict[str, Any] = {}
+        for key in taken:
+            _key, offset, item = value[choice.get((id(value), key), taken[key])]
+            child = f"{pointer}/{escape(key)}"
+            offsets[child] = offset
+            result[key] = _materialise(item, choice, child, offsets)
+        return result
+    if isinstance(value, list):
+        return [_materialise(item, choice, f"{pointer}/{index}", offsets) for index, item in enumerate(value)]
+    return value
+
+
 # --------------------------------------------------------------------- YAML
 
-_MERGE = "tag:yaml.org,2002:merge"
+_YAML_TAG = "tag:yaml.org,2002:"
+_MERGE = _YAML_TAG + "merge"
+# PyYAML's unsafe loaders build arbitrary objects from these; no loader here
+# does, but a schema carrying them is hostile, so it is refused outright.
+_PYTHON_TAG = _YAML_TAG + "python/"
 
 
 def parse_yaml(text: str) -> tuple[Document, ...]:
@@ -224,7 +313,10 @@ def parse_yaml(text: str) -> tuple[Document, ...]:
     try:
         while loader.check_node():
             node = loader.get_node()
-            documents.append(converter.document(node))
+            document = converter.document(node)
+            if document.duplicates:
+                document = _with_views(document, converter.pairs(node))
+            documents.append(document)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "cannot be parsed"
@@ -260,19 +352,32 @@ class _YamlConverter:
         self._offsets: dict[str, int] = {}
         self._duplicates: list[Duplicate] = []
         self._builders = _scalar_builders()
+        self._keep_all = False
 
     def document(self, node: Any) -> Document:
-        self._offsets, self._duplicates = {}, []
+        self._offsets, self._duplicates, self._keep_all = {}, [], False
         data = self._value(node, "", 1)
         return Document(data, Positions(self._offsets, self._lines.text), tuple(self._duplicates))
 
-    def _value(self, node: Any, pointer: str, depth: int) -> Any:
-        self._nodes += 1
+    def pairs(self, node: Any) -> Any:
+        """The document again with every occurrence of every key (mappings as
+        ``_Pairs``), for the views of what duplicates hide. It counts
+        against the same MAX_NODES budget."""
+        self._offsets, self._duplicates, self._keep_all = {}, [], True
+        return self._value(node, "", 1)
+
+    def _count(self, nodes: int, node: Any) -> None:
+        self._nodes += nodes
         if self._nodes > MAX_NODES:
             message = f"document expands to more than {MAX_NODES:,} values (an alias bomb?)"
             raise DocumentError(message, *_at(self._lines, node.start_mark))
+
+    def _value(self, node: Any, pointer: str, depth: int) -> Any:
+        self._count(1, node)
         if depth > MAX_DEPTH:
             raise _too_deep(*_at(self._lines, node.start_mark))
+        if node.tag.startswith(_PYTHON_TAG):
+            raise DocumentError(f"invalid YAML: tag !!{node.tag[len(_YAML_TAG):]} is not allowed", *_at(self._lines, node.start_mark))
         kind = node.id
         if kind == "scalar":
             return self._scalar(node)
@@ -280,26 +385,31 @@ class _YamlConverter:
             return [self._value(child, f"{pointer}/{index}", depth + 1) for index, child in enumerate(node.value)]
         return self._mapping(node, pointer, depth)
 
-    def _mapping(self, node: Any, pointer: str, depth: int) -> dict[str, Any]:
+    def _mapping(self, node: Any, pointer: str, depth: int) -> dict[str, Any] | _Pairs:
         explicit = [(self._key(key, depth), key, value) for key, value in node.value if key.tag != _MERGE]
         written = {key for key, _node, _value in explicit}
         result: dict[str, Any] = {}
+        every = _Pairs()
         for key_node, value_node in self._merged(node, depth):
             key = self._key(key_node, depth)
             if key not in written and key not in result:
-                self._put(result, key, key_node, value_node, pointer, depth)
+                self._put(result, every, key, key_node, value_node, pointer, depth)
         seen: set[str] = set()
         for key, key_node, value_node in explicit:
             if key in seen:
                 self._duplicates.append(Duplicate(key, *_at(self._lines, key_node.start_mark)))
             seen.add(key)
-            self._put(result, key, key_node, value_node, pointer, depth)
-        return result
+            self._put(result, every, key, key_node, value_node, pointer, depth)
+        return every if self._keep_all else result
 
-    def _put(self, result: dict[str, Any], key: str, key_node: Any, value_node: Any, pointer: str, depth: int) -> None:
+    def _put(
+        self, result: dict[str, Any], every: _Pairs, key: str, key_node: Any, value_node: Any, pointer: str, depth: int
+    ) -> None:
         child = f"{pointer}/{escape(key)}"
-        self._offsets[child] = key_node.start_mark.index
+        offset = self._offsets[child] = key_node.start_mark.index
         result[key] = self._value(value_node, child, depth + 1)
+        if self._keep_all:
+            every.append((key, offset, result[key]))
 
     def _merged(self, node: Any, depth: int) -> list[tuple[Any, Any]]:
         """Pairs brought in by ``<<`` merge keys; earlier sources win, as the
@@ -315,11 +425,12 @@ class _YamlConverter:
                         raise _too_deep(*_at(self._lines, source.start_mark))
                     pairs.extend(self._merged(source, depth + 1))
                     pairs.extend((k, v) for k, v in source.value if k.tag != _MERGE)
+                    self._count(len(source.value), source)  # merges of merges expand like aliases
         return pairs
 
     def _key(self, node: Any, depth: int) -> str:
         """Keys as written: ``200:`` stays "200" and ``on:`` stays "on"."""
-        if node.id == "scalar":
+        if node.id == "scalar" and not node.tag.startswith(_PYTHON_TAG):
             return node.value
         return json.dumps(self._value(node, "", depth + 1), default=str)
 

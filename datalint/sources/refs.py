@@ -27,6 +27,19 @@ DETACHED_URI = "urn:datalint:document"
 _REMOTE_SCHEMES = frozenset({"http", "https", "ftp", "ftps"})
 
 
+_MISSING = object()
+
+
+class _Local:
+    """The scope of a target found by ``References._local``: this document
+    under ``base``, with no ``referencing`` resolver built for it (yet)."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+
 class RefError(Exception):
     """Why a reference was not followed; the message names no content."""
 
@@ -76,6 +89,15 @@ class References:
         self._mirrors: dict[str, Path] = {}
         if source is not None:
             self._learn_mirror(data, source.absolute().parent)
+        # Base URIs that name this document itself: a ``#/...`` pointer written
+        # under one of them is resolved here, without importing referencing.
+        self._root_bases = {self._uri}
+        own_id = data.get("$id", data.get("id")) if isinstance(data, dict) else None
+        if isinstance(own_id, str) and "#" not in own_id:
+            try:
+                self._root_bases.add(urljoin(self._uri, own_id))
+            except ValueError:
+                pass
 
     def lookup(self, ref: str, base: str) -> Target:
         """Resolve ``ref`` written where ``base`` is the base URI. Raises
@@ -83,10 +105,12 @@ class References:
         key = (base, ref)
         cached = self._cache.get(key)
         if cached is None:
-            try:
-                cached = self.follow(ref, self._scope(base))
-            except RefError as error:
-                cached = error
+            cached = self._local(ref, base) if base in self._root_bases else None
+            if cached is None:
+                try:
+                    cached = self.follow(ref, self._scope(base))
+                except RefError as error:
+                    cached = error
             self._cache[key] = cached
         if isinstance(cached, RefError):
             raise cached
@@ -94,6 +118,11 @@ class References:
 
     def follow(self, ref: str, scope: Any) -> Target:
         """Resolve ``ref`` written inside an earlier target (a chain hop)."""
+        if isinstance(scope, _Local):
+            found = self._local(ref, scope.base)
+            if found is not None:
+                return found
+            scope = self._scope(scope.base)
         self._check_written(ref)
         from referencing.exceptions import NoSuchAnchor, PointerToNowhere, Unresolvable
 
@@ -108,6 +137,28 @@ class References:
         except Exception:  # malformed pointers (e.g. a word indexing an array)
             raise RefError("it cannot be resolved") from None
         return Target(resolved.contents, resolved.resolver)
+
+    def _local(self, ref: str, base: str) -> Target | None:
+        """A ``#/json/pointer`` into this document, resolved by walking the
+        data, as ``referencing`` would: None whenever that is not certain
+        (an anchor, a missing or malformed step, or a step into an object
+        with its own ``$id``/``id``, which would move the base URI); the
+        caller then asks ``referencing``, which also words any error."""
+        if not ref.startswith("#/"):
+            return None
+        contents = self._data
+        for segment in unquote(ref[2:]).split("/"):
+            if type(contents) is dict:
+                contents = contents.get(segment.replace("~1", "/").replace("~0", "~"), _MISSING)
+                if contents is _MISSING:
+                    return None
+            elif type(contents) is list and segment.isdigit() and int(segment) < len(contents):
+                contents = contents[int(segment)]
+            else:
+                return None
+            if type(contents) is dict and (isinstance(contents.get("$id"), str) or isinstance(contents.get("id"), str)):
+                return None
+        return Target(contents, _Local(base))
 
     # ------------------------------------------------------------ policy
 

@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 from datalint.diagnostics import diagnostic
 from datalint.model import Diagnostic, Field, Location, ReadResult, Suppression
 from datalint.sources.annotations import SCHEMA_KEY, from_schema
-from datalint.sources.documents import Document, DocumentError, Duplicate, escape, parse_json, parse_yaml
+from datalint.sources.documents import MAX_HIDDEN, Document, DocumentError, Duplicate, escape, parse_json, parse_yaml
 from datalint.sources.refs import RefError, References, Target, document_uri
 
 DIALECT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
@@ -43,7 +43,9 @@ _LINK_KEYWORDS = frozenset({"$ref", "allOf", "anyOf", "oneOf"})
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 # Characters a URI fragment cannot hold literally (RFC 3986); non-ASCII is
 # kept as written, as IRIs allow, so pointers stay readable.
-_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?\u0080-\U0010ffff]")
+_UNSAFE_CHARACTERS = r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?\u0080-\U0010ffff]"
+_unsafe: re.Pattern[str] | None = None  # compiled on first use (~3 ms): most pointers need no escaping
+_DROP_SAFE = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +74,13 @@ def read_schema(
     try:
         return _read(text, path, source, root, yaml_syntax, check_metaschema)
     except RecursionError:
-        return ReadResult(diagnostics=(diagnostic("DL002", "nesting too deep to read", path),))
+        return ReadResult(diagnostics=(diagnostic("DL002", "nesting too deep to read", path),), skipped="syntax error")
     except Exception as error:  # a reader bug must cost one file, not the run
         import traceback
 
         where = traceback.extract_tb(error.__traceback__)[-1].name
         message = f"internal error in the schema reader ({type(error).__name__} in {where})"
-        return ReadResult(diagnostics=(diagnostic("DL009", message, path),))
+        return ReadResult(diagnostics=(diagnostic("DL009", message, path),), skipped="internal error")
 
 
 def _read(
@@ -87,7 +89,7 @@ def _read(
     try:
         documents = parse_yaml(text) if yaml_syntax else (parse_json(text),)
     except DocumentError as error:
-        return ReadResult(diagnostics=(diagnostic("DL002", error.message, path, error.line, error.column),))
+        return ReadResult(diagnostics=(diagnostic("DL002", error.message, path, error.line, error.column),), skipped="syntax error")
     fields: list[Field] = []
     diagnostics: list[Diagnostic] = []
     noted: set[str] = set()
@@ -98,22 +100,60 @@ def _read(
             continue
         skipped = False
         diagnostics.extend(_duplicate_warning(duplicate, path) for duplicate in document.duplicates)
-        references = References(document.data, source=source, root=root, default_dialect=dialect.default)
-        walker = _Walker(document, path, dialect, references, document_uri(source), noted)
-        walker.walk()
+        walker = _walk(document, dialect, path, source, root, noted)
         fields.extend(walker.fields)
         diagnostics.extend(walker.diagnostics)
+        fields.extend(_hidden_fields(document, walker.fields, path, source, root, noted))
+        diagnostics.extend(_unread_hidden(document, path))
         if check_metaschema:
             diagnostics.extend(_metaschema_diagnostics(document, dialect, path))
     if skipped:
-        return ReadResult(skipped=True)
+        return ReadResult(skipped="not a schema")
     diagnostics.sort(key=lambda each: (each.location.line, each.location.column))
     return ReadResult(fields=tuple(fields), diagnostics=tuple(diagnostics))
 
 
+def _walk(document: Document, dialect: _Dialect, path: str, source: Path | None, root: Path | None, noted: set[str]) -> _Walker:
+    references = References(document.data, source=source, root=root, default_dialect=dialect.default)
+    walker = _Walker(document, path, dialect, references, document_uri(source), noted)
+    walker.walk()
+    return walker
+
+
 def _duplicate_warning(duplicate: Duplicate, path: str) -> Diagnostic:
-    message = f"duplicate key '{duplicate.key}' hides an earlier definition"
+    message = f"duplicate key '{duplicate.key}' hides an earlier definition (both are linted)"
     return diagnostic("DL005", message, path, duplicate.line, duplicate.column)
+
+
+def _hidden_fields(
+    document: Document, seen: list[Field], path: str, source: Path | None, root: Path | None, noted: set[str]
+) -> list[Field]:
+    """Fields that only the views of hidden definitions show: a parser keeps
+    the last of two ``passport`` keys, but a reviewer may read the first."""
+    if not document.hidden:
+        return []  # the usual case: no need to hash every field
+    known = set(seen)
+    found = []
+    for view in document.hidden:
+        dialect = _dialect(view.data)
+        if dialect is None:
+            continue
+        for field in _walk(view, dialect, path, source, root, noted).fields:
+            if field not in known:  # a hidden ``description`` makes the same key a different field
+                known.add(field)
+                found.append(field)
+    return found
+
+
+def _unread_hidden(document: Document, path: str) -> list[Diagnostic]:
+    if not document.unread_hidden:
+        return []
+    first = document.unread_hidden[0]
+    message = (
+        f"{len(document.unread_hidden)} more definitions hidden by duplicate keys were not linted "
+        f"(more than {MAX_HIDDEN}); remove the duplicates"
+    )
+    return [diagnostic("DL004", message, path, first.line, first.column)]
 
 
 # ------------------------------------------------------------- recognising
@@ -288,7 +328,13 @@ def _fragment(pointer: str) -> str:
 
 
 def _uri_safe(text: str) -> str:
-    return text if _UNSAFE.search(text) is None else _UNSAFE.sub(_percent, text)
+    global _unsafe
+    rest = text.translate(_DROP_SAFE)
+    if not rest or min(rest) >= "\x80":  # nothing left but non-ASCII, which IRIs allow
+        return text
+    if _unsafe is None:
+        _unsafe = re.compile(_UNSAFE_CHARACTERS)
+    return text if _unsafe.search(text) is None else _unsafe.sub(_percent, text)
 
 
 def _percent(match: re.Match[str]) -> str:

@@ -145,7 +145,8 @@ def _build_field(column: RawColumn, catalogue: Catalogue, path: str, lines: Line
     comment_on = catalogue.column_comments.get(table.schema, key)[-1:]
     table_comment = catalogue.table_comments.get(table.schema, key[:1])[-1:]
     references = catalogue.references.get(table.schema, key)
-    notes = [(column.comment, here), *((text, here) for text in comment_on)]
+    notes = [(column.comment, here)] if column.comment else []  # most columns have no comment of their own
+    notes += [(text, here) for text in comment_on]
     notes += [(comment.text, Location(path, *lines.position(comment.start))) for comment in column.trailing_comments]
     prose, suppressions = split_notes(notes, f"{table.written}.{column.name}")
     return Field(

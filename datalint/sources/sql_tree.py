@@ -37,6 +37,34 @@ def read_tree(tree: exp.Expr, offset: int, catalogue: Catalogue) -> bool:
     return False
 
 
+def read_type(tree: exp.Expr) -> tuple[str | None, TableName | None, list[str]] | None:
+    """(type text, user-defined type, enum labels) of the one column of
+    ``CREATE TABLE t (c <type>)``, as ``_read_column`` records them; None
+    if the tree is anything else."""
+    schema = tree.this if isinstance(tree, exp.Create) else None
+    if not isinstance(schema, exp.Schema) or len(schema.expressions) != 1:
+        return None
+    column = schema.expressions[0]
+    data_type = column.args.get("kind") if isinstance(column, exp.ColumnDef) else None
+    if not isinstance(data_type, exp.DataType) or column.args.get("constraints"):
+        return None
+    enum = _literal_values(data_type.expressions) if data_type.this in _ENUM_TYPES else []
+    return _type_text(data_type), _user_type(data_type), enum
+
+
+def read_constraint_item(tree: exp.Expr, table: TableName, catalogue: Catalogue) -> bool:
+    """Read the one item of ``CREATE TABLE t (CONSTRAINT c CHECK (...))`` as
+    a constraint of ``table``; False if the tree is anything else."""
+    schema = tree.this if isinstance(tree, exp.Create) else None
+    if not isinstance(schema, exp.Schema) or len(schema.expressions) != 1:
+        return False
+    item = schema.expressions[0]
+    if isinstance(item, (exp.ColumnDef, exp.Identifier)):
+        return False
+    _read_table_constraint(item, table, catalogue)
+    return True
+
+
 def _read_create_table(tree: exp.Create, offset: int, catalogue: Catalogue) -> None:
     schema = tree.this
     if not isinstance(schema, exp.Schema) or not isinstance(schema.this, exp.Table):

@@ -1,0 +1,71 @@
+"""Which of the discovered files a project lints, and in which SQL dialect.
+
+``include``/``exclude`` apply to every file, including the ones named on the
+command line, because pre-commit names files one by one and must honour them
+too. ``.gitignore`` applies only to files found by walking a directory: a
+file named explicitly was asked for. git is asked (``git check-ignore``)
+rather than imitated, and when it is absent or the directory is not a
+repository nothing is filtered.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from datalint.config import Settings
+from datalint.files import InputFile
+from datalint.globs import matches, project_path
+
+
+def select_files(files: Sequence[InputFile], targets: Sequence[str], settings: Settings) -> list[InputFile]:
+    named = {Path(target).as_posix() for target in targets if not Path(target).is_dir()}
+    walked = [file for file in files if file.display not in named]
+    ignored = git_ignored(walked) if settings.respect_gitignore and walked else set()
+    return [file for file in files if file.path not in ignored and _wanted(file.path, settings)]
+
+
+def dialect_for(path: Path, settings: Settings) -> str | None:
+    """The dialect of the first ``dialects`` glob matching ``path``, else ``dialect``."""
+    if settings.dialects:
+        relative = project_path(path, settings.root)
+        if relative is not None:
+            for glob, dialect in settings.dialects:
+                if matches(glob, relative):
+                    return dialect
+    return settings.dialect
+
+
+def _wanted(path: Path, settings: Settings) -> bool:
+    """Files outside the configuration's directory are not covered by its globs."""
+    if not (settings.include or settings.exclude):
+        return True
+    relative = project_path(path, settings.root)
+    if relative is None:
+        return True
+    if settings.include and not any(matches(glob, relative) for glob in settings.include):
+        return False
+    return not any(matches(glob, relative) for glob in settings.exclude)
+
+
+def git_ignored(files: Iterable[InputFile]) -> set[Path]:
+    """The files git ignores, asked once per walked directory."""
+    by_root: dict[Path, list[InputFile]] = defaultdict(list)
+    for file in files:
+        by_root[file.root].append(file)
+    ignored: set[Path] = set()
+    for root, group in by_root.items():
+        by_name = {os.path.abspath(file.path): file.path for file in group}
+        try:
+            answer = subprocess.run(
+                ["git", "check-ignore", "-z", "--stdin"],
+                cwd=root, input="\0".join(by_name), capture_output=True, text=True, check=False,
+            )
+        except OSError:  # git is not installed
+            continue
+        if answer.returncode in (0, 1):  # some / none ignored; 128 means not a repository
+            ignored.update(by_name[name] for name in answer.stdout.split("\0") if name in by_name)
+    return ignored

@@ -1,0 +1,104 @@
+"""One ``datalint check`` from the command line's choices: configuration,
+rule packs, policy and baseline gathered, then the run.
+
+A broken configuration or baseline stops the check before any file is read
+(DL008, exit 2): linting with part of the team's choices dropped would
+report what they chose not to see, or pass what they chose to fail. A
+broken rule pack does not: the other rules still run (DL007, exit 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from datalint.baseline import read_baseline
+from datalint.config import Settings, find_config, load_settings, unknown_names
+from datalint.engine import Engine
+from datalint.files import DEFAULT_MAX_BYTES
+from datalint.model import Diagnostic, Report
+from datalint.policy import Policy
+from datalint.rulebook import Rule, Rulebook, load_rulebook
+from datalint.runner import RunOptions, run
+from datalint.selectors import RuleIndex
+from datalint.suppressions import META_RULES
+
+
+class UsageProblem(ValueError):
+    """A command-line value that names nothing; the CLI reports it as a usage error."""
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the command line said; None where it said nothing, so the
+    configuration decides."""
+
+    config: str | None = None
+    isolated: bool = False
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    dialect: str | None = None
+    fail_on: str | None = None
+    baseline: str | None = None
+    check_metaschema: bool = False
+    debug: bool = False
+    max_file_size: int = DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class Outcome:
+    report: Report
+    rules: tuple[Rule, ...]
+    """The rules that ran, with their configured severities (SARIF lists them)."""
+    fail_on: str
+
+
+def lint(paths: Sequence[str], choices: Choices) -> Outcome:
+    settings, problems = load_settings(_config_path(choices))
+    if problems:
+        return Outcome(Report(diagnostics=problems), (), settings.fail_on)
+    rulebook, pack_problems = load_rulebook(settings.rule_dirs)
+    index = RuleIndex([*rulebook.rules, *META_RULES])
+    problems = unknown_names(settings, index)
+    settings = _overridden(settings, choices, index)
+    known = None
+    if choices.baseline is not None:
+        known, baseline_problems = read_baseline(choices.baseline)
+        problems += baseline_problems
+    if problems:
+        return Outcome(Report(diagnostics=[*pack_problems, *problems]), (), settings.fail_on)
+    policy = Policy.build(settings, index)
+    options = RunOptions(choices.check_metaschema, choices.debug, settings, policy, known, max_file_size=choices.max_file_size)
+    report = run(paths or (".",), Engine(rulebook), options)
+    report.diagnostics[:0] = pack_problems
+    return Outcome(report, tuple(policy.describe(index.rules)), settings.fail_on)
+
+
+def configured_rulebook() -> tuple[Rulebook, list[Diagnostic]]:
+    """The built-in rules and the packs of the nearest configuration's ``rule-dirs``."""
+    settings, problems = load_settings(find_config(Path.cwd()))
+    rulebook, pack_problems = load_rulebook(settings.rule_dirs)
+    return rulebook, problems + pack_problems
+
+
+def _config_path(choices: Choices) -> Path | None:
+    if choices.isolated:
+        return None
+    if choices.config is not None:
+        return Path(choices.config)
+    return find_config(Path.cwd())
+
+
+def _overridden(settings: Settings, choices: Choices, index: RuleIndex) -> Settings:
+    """The command line wins over the configuration, key by key."""
+    for option, names in (("--select", choices.select), ("--extend-select", choices.extend_select), ("--ignore", choices.ignore)):
+        unknown = index.unknown(names or ())
+        if unknown:
+            raise UsageProblem(f"{option}: no rule, rule name or category is called {unknown[0]!r}; see `datalint rules`")
+    given = {"select": choices.select, "extend_select": choices.extend_select, "ignore": choices.ignore, "fail_on": choices.fail_on}
+    changes: dict[str, object] = {key: value for key, value in given.items() if value is not None}
+    if choices.dialect is not None:  # one dialect for every file, whatever the configured globs say
+        changes.update(dialect=choices.dialect, dialects=())
+    return replace(settings, **changes)

@@ -1,0 +1,46 @@
+"""Reports and baselines are replaced whole: a reader holding the old file
+keeps reading the old bytes, and a write that fails leaves the old file and
+no temporary behind. (tests/test_process_guarantees.py races real runs.)"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from datalint.atomic import write_atomic
+
+
+def test_a_reader_of_the_old_report_never_sees_the_new_one_half_written(tmp_path):
+    target = tmp_path / "report.json"
+    write_atomic(target, "A" * 100_000)
+    with open(target, encoding="utf-8") as reader:
+        write_atomic(target, "B" * 10)
+        assert reader.read() == "A" * 100_000
+    assert target.read_text(encoding="utf-8") == "B" * 10
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monkeypatch):
+    target = tmp_path / "report.json"
+    write_atomic(target, "old")
+
+    def disk_full(_descriptor):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        write_atomic(target, "new")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [path.name for path in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_the_error_names_the_requested_file_not_the_temporary(tmp_path):
+    with pytest.raises(OSError) as raised:
+        write_atomic(tmp_path / "missing" / "report.json", "x")
+    assert raised.value.filename == str(tmp_path / "missing" / "report.json")
+
+
+def test_text_is_written_as_utf8_with_unix_newlines(tmp_path):
+    target = tmp_path / "r.txt"
+    write_atomic(target, "naïve\nline\n")
+    assert target.read_bytes() == "naïve\nline\n".encode()
