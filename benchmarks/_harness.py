@@ -4,14 +4,13 @@ Every target is a ratio against a floor measured in the same run, because
 absolute times on shared machines drift by 2x from one hour to the next.
 Subprocess timings interleave the floor and the subject (floor, subject,
 floor, subject, ...) so that a slow minute hurts both alike, and report the
-median.
+fastest run of each (noise only ever adds time).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,15 +80,17 @@ def wall(command: Sequence[str], settings: Settings, cwd: Path | None = None) ->
 
 
 def compare(commands: dict[str, Sequence[str]], settings: Settings, repeat: int, cwd: Path | None = None) -> dict[str, float]:
-    """Median wall time of each command, runs interleaved. One untimed run
-    of each first warms the OS file cache, bytecode and the rule cache."""
+    """Fastest wall time of each command, runs interleaved. One untimed run
+    of each first warms the OS file cache, bytecode and the rule cache.
+    The minimum, not the median: on a shared machine noise only ever adds
+    time, and it comes in bursts that a median of a few runs does not hide."""
     for command in commands.values():
         run_once(command, settings, cwd)
     samples: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(max(1, repeat)):
         for name, command in commands.items():
             samples[name].append(wall(command, settings, cwd))
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return {name: min(values) for name, values in samples.items()}
 
 
 def best_of(function: Callable[[], object], repeat: int) -> float:

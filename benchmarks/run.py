@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter with datalint installed (default: this one)")
     parser.add_argument("--fast-python", default=os.environ.get("DATALINT_BENCH_FAST_PYTHON"),
                         help="interpreter with datalint[fast] (sqlglotc) installed, for target 9")
-    parser.add_argument("--repeat", type=int, default=15, help="runs per start-up measurement (median is used)")
+    parser.add_argument("--repeat", type=int, default=15, help="runs per start-up measurement (the fastest is used)")
     parser.add_argument("--keep", action="store_true", help="keep the generated inputs")
     args = parser.parse_args(argv)
 

@@ -83,6 +83,8 @@ def load_settings(path: Path | None) -> tuple[Settings, list[Diagnostic]]:
         return defaults, [diagnostic("DL008", f"cannot read configuration: {getattr(error, 'strerror', None) or error}", shown)]
     except tomllib.TOMLDecodeError as error:
         return defaults, [_syntax_error(str(error), shown)]
+    except RecursionError:  # tomllib recurses along nested arrays and inline tables
+        return defaults, [diagnostic("DL008", "configuration is not valid TOML: nested too deeply", shown)]
     table, prefix = (document.get("tool", {}).get("datalint", {}), "[tool.datalint] ") if path.name == "pyproject.toml" else (document, "")
     problems = _schema_problems(table)
     if problems:

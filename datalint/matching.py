@@ -82,7 +82,7 @@ class Vocabulary:
         alone so ``status`` stays ``status``."""
         if len(word) <= 3:
             return word
-        for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
+        for suffix, replacement in (("s", ""), ("ies", "y"), ("es", "")):
             if word.endswith(suffix):
                 candidate = word[: -len(suffix)] + replacement
                 if candidate in self.words:

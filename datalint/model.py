@@ -112,6 +112,11 @@ class Field:
     title/description."""
     suppressions: tuple[Suppression, ...] = ()
     """Suppressions written on the field or around it, outermost first."""
+    links: tuple[str, ...] = ()
+    """Where the field leads, for the schema graph (``datalint.graph``):
+    JSON/YAML, the absolute URI of each object its ``$ref`` (or its items'
+    ``$ref``) names; SQL, the ``table.column`` a foreign key names, when it
+    names the column as well as the table."""
 
     @property
     def qualified_name(self) -> str:
@@ -145,6 +150,18 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class Step:
+    """One edge of a path through the schema graph, in the order the path
+    walks it: ``ads.advertiser_id -> advertisers.id``. ``reverse`` when the
+    path walks a foreign key or reference against its direction."""
+
+    source: str
+    target: str
+    kind: Literal["foreign-key", "inferred", "ref", "nesting"]
+    reverse: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A rule that fired on a field."""
 
@@ -158,6 +175,13 @@ class Finding:
     suppressed: Suppression | None = None
     """The justified suppression that holds for this finding: it is still
     reported (JSON, SARIF) but no longer fails the run."""
+    path: tuple[Step, ...] = ()
+    """Graph rules: the shortest path that makes the finding (``field``
+    carries its first edge)."""
+    related: str = ""
+    """Graph rules: the container at the other end of ``path``. Part of the
+    fingerprint, so one persona linked to two identity tables is two
+    findings in a baseline."""
 
     @property
     def location(self) -> Location:
@@ -206,5 +230,6 @@ def fingerprint(finding: Finding) -> str:
     """Identity of a finding that survives line moves and reformatting: rule,
     file, container and field, never positions. Baselines and SARIF
     ``partialFingerprints`` use it."""
-    key = "\0".join((finding.code, finding.location.file, finding.field.container, finding.field.name))
+    parts = (finding.code, finding.location.file, finding.field.container, finding.field.name)
+    key = "\0".join((*parts, finding.related) if finding.related else parts)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]

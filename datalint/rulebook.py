@@ -49,6 +49,10 @@ class Rule:
     examples: dict[str, list[Any]]
     pack: str
     """The file the rule came from, for error messages and ``explain``."""
+    graph: dict[str, Any] = field(default_factory=dict)
+    """A graph rule's section (``datalint.linkage``), which it has instead
+    of ``match``: such a rule judges paths between containers, never one
+    field, so the engine never fires it."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,21 @@ def iter_terms(rule: Rule) -> Iterator[str]:
         for source, terms in clause.items():
             if source not in ("all", "pattern"):
                 yield from expand_terms(terms)
+    yield from _graph_terms(rule.graph)
+
+
+#: Keys of a graph section whose values are term lists (the others name
+#: rules and findings, or are numbers).
+GRAPH_TERM_KEYS = frozenset({"container", "field", "unless", "description", "type"})
+
+
+def _graph_terms(section: Any) -> Iterator[str]:
+    if isinstance(section, list):
+        for item in section:
+            yield from _graph_terms(item)
+    elif isinstance(section, dict):
+        for key, value in section.items():
+            yield from expand_terms(value) if key in GRAPH_TERM_KEYS else _graph_terms(value)
 
 
 def _data_dir(name: str) -> Path:
@@ -316,8 +335,9 @@ def _bad_patterns(data: dict[str, Any]) -> list[str]:
 
     problems = []
     for number, entry in enumerate(data["rules"]):
-        clauses = [("match", entry["match"]), ("unless", entry.get("unless", {}))]
-        clauses += [(f"match.all[{index}]", clause) for index, clause in enumerate(entry["match"].get("all", ()))]
+        match = entry.get("match", {})
+        clauses = [("match", match), ("unless", entry.get("unless", {}))]
+        clauses += [(f"match.all[{index}]", clause) for index, clause in enumerate(match.get("all", ()))]
         for where, clause in clauses:
             for pattern in clause.get("pattern", ()):
                 try:
@@ -352,10 +372,11 @@ def _rule(entry: dict[str, Any], pack: str) -> Rule:
         cautions=tuple(entry["cautions"]),
         instead=entry["instead"].strip(),
         references=tuple(entry.get("references", ())),
-        match=entry["match"],
+        match=entry.get("match", {}),
         unless=entry.get("unless", {}),
         examples=entry["examples"],
         pack=pack,
+        graph=entry.get("graph", {}),
     )
 
 

@@ -153,3 +153,17 @@ def test_an_unwritable_output_is_one_clean_line_and_exit_2(schemas, tmp_path):
     result = invoke("check", str(schemas), "-o", str(tmp_path / "missing" / "report.json"))
     assert result.exit_code == 2
     assert result.stderr == f"datalint: error: No such file or directory: {tmp_path}/missing/report.json\n"
+
+
+def test_an_input_failure_reaches_every_channel(schemas):
+    (schemas / "broken.json").write_text('{\n  "properties": {,\n}', encoding="utf-8")
+    text = invoke("check", str(schemas), "--no-color")
+    document = json.loads(invoke("check", str(schemas), "--format", "json").stdout)
+    sarif = json.loads(invoke("check", str(schemas), "--format", "sarif").stdout)
+    assert f"{schemas}/broken.json:2:18: DL002 error invalid JSON: Expecting property name enclosed in double quotes" in text.stderr
+    assert [(e["file"], e["line"], e["column"]) for e in document["errors"]] == [(f"{schemas}/broken.json", 2, 18)]
+    (invocation,) = sarif["runs"][0]["invocations"]
+    (notification,) = invocation["toolExecutionNotifications"]
+    assert invocation["executionSuccessful"] is False
+    assert notification["descriptor"]["id"] == "DL002"
+    assert notification["locations"][0]["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 18}

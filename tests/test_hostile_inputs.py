@@ -343,3 +343,48 @@ def test_a_valid_custom_pack_loads(tmp_path):
 
 def test_input_file_is_frozen_and_hashable(tmp_path):
     assert len({InputFile(tmp_path, "a", tmp_path), InputFile(tmp_path, "a", tmp_path)}) == 1
+
+
+def test_a_subschema_that_is_not_an_object_does_not_break_reference_crawling():
+    """Found by tests/test_fuzz.py: ``referencing`` crawls every subschema and
+    assumed objects."""
+    text = json.dumps({"$schema": "https://json-schema.org/draft/2020-12/schema", "properties": {"p": {"allOf": [""]}}})
+    result = read_schema(text, "odd.json")
+    assert [f.name for f in result.fields] == ["p"]
+    assert result.diagnostics == ()
+
+
+def test_a_configuration_nested_too_deeply_is_a_dl008(tmp_path):
+    from datalint.config import load_settings
+
+    (tmp_path / "datalint.toml").write_text("select = " + "[" * 5000 + "]" * 5000, encoding="utf-8")
+    _settings, problems = load_settings(tmp_path / "datalint.toml")
+    assert [(p.code, p.message) for p in problems] == [("DL008", "configuration is not valid TOML: nested too deeply")]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("select = [\n  'DL101'\n  'DL102'\n]\n", (3, 3)), ("fail-on = \n", (1, 11)), ("[x\n", (1, 3))],
+)
+def test_configuration_syntax_errors_carry_the_parser_position(tmp_path, text, where):
+    from datalint.config import load_settings
+
+    (tmp_path / "datalint.toml").write_text(text, encoding="utf-8")
+    _settings, (problem,) = load_settings(tmp_path / "datalint.toml")
+    assert (problem.code, problem.location.line, problem.location.column) == ("DL008", *where)
+    assert problem.message.startswith("configuration is not valid TOML: ")
+
+
+def test_rule_and_configuration_validation_never_retrieves_a_remote_ref(monkeypatch):
+    """jsonschema's default registry would fetch an unknown ``$ref``; ours is offline."""
+    import urllib.request
+
+    from referencing.exceptions import Unresolvable
+
+    from datalint.rulebook import validate_pack
+
+    fetched = []
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *args, **kwargs: fetched.append(args))
+    with pytest.raises(Unresolvable):
+        validate_pack({"rules": []}, {"$ref": "https://example.com/rule.schema.json"})
+    assert fetched == []

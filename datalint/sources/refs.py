@@ -197,8 +197,8 @@ class References:
             registry = Registry(retrieve=self._retrieve).with_resource(self._uri, self._resource(self._data))
             try:  # finds the resources embedded with ``$id``, once rather than on every miss
                 registry = registry.crawl()
-            except ValueError:  # an ``$id`` that is not a URI; lookups then fail one by one
-                pass
+            except (ValueError, AttributeError, TypeError):  # an ``$id`` that is not a URI, a subschema that is
+                pass  # not an object (``allOf: [""]``): lookups then fail one by one
             self._registry = registry
         return self._registry
 

@@ -429,6 +429,7 @@ class _Walker:
                     context=context,
                     container_description=described,
                     suppressions=suppressions,
+                    links=self._ref_links(schema) if isinstance(schema, dict) else (),
                 )
             )
             if isinstance(schema, dict) and not _WALKED.isdisjoint(schema):  # most are leaves
@@ -486,6 +487,20 @@ class _Walker:
                     seen.add(id(contents))
                     evidence.add(contents, self._text_keys)
                     queue.append((contents, link_scope, hops + 1))
+
+    def _ref_links(self, schema: dict[str, Any]) -> tuple[str, ...]:
+        """The objects the property's ``$ref``s name, its items' included,
+        as absolute URIs of the file they are in: the graph joins them to
+        the containers of the files linted with this one. Refs are joined
+        to the document's own file, not to an ``$id`` base, so a published
+        schema's refs lead to the copies beside it."""
+        items = schema.get("items")
+        nodes = [schema, *(items if isinstance(items, list) else [items])]
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            members = schema.get(keyword)
+            nodes.extend(members if isinstance(members, list) else ())
+        refs = [node["$ref"] for node in nodes if isinstance(node, dict) and isinstance(node.get("$ref"), str)]
+        return tuple(dict.fromkeys(_rebase(self._base, ref) for ref in refs))
 
     def _resolve(self, ref: str, base: str, scope: Any) -> Target | None:
         """Failures are not reported here: the walk notes each ``$ref`` where

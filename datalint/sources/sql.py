@@ -26,7 +26,7 @@ from datalint.model import Diagnostic, ReadResult
 from datalint.sources import sql_fallback
 from datalint.sources.sql_annotations import attach_statement_suppressions
 from datalint.sources.sql_catalogue import Catalogue, LineIndex, TableName, attach_trailing_comments, build_fields
-from datalint.sources.sql_fastpath import ColumnType, blank_plain_checks, read_create_table, read_foreign_key
+from datalint.sources.sql_fastpath import ColumnType, blank_plain_checks, read_create_table, read_foreign_key, read_plain_check
 from datalint.sources.sql_dialect import detect_dialect, lexis_for, retry_order
 from datalint.sources.sql_split import Statement, Unclosed, split_statements
 from datalint.sources.sql_tree import read_constraint_item, read_tree, read_type
@@ -109,7 +109,7 @@ class _Reader:
         return retry
 
     def _read_statement(self, kind: str, statement: Statement) -> None:
-        if kind == "alter_table" and read_foreign_key(statement.text, self.catalogue):
+        if kind == "alter_table" and (read_foreign_key(statement.text, self.catalogue) or read_plain_check(statement.text)):
             return
         before = len(self.catalogue.columns)
         if len(statement.text) > MAX_PARSED_CHARACTERS:

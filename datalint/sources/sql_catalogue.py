@@ -51,6 +51,8 @@ class RawColumn:
     enum: list[str] = field(default_factory=list)
     default: str | None = None
     references: str | None = None
+    reference_column: str | None = None
+    """The column ``references`` names, when the key names one."""
     suppressions: list[Suppression] = field(default_factory=list)
     """Annotations on the comment lines above the defining statement."""
 
@@ -86,13 +88,17 @@ class Catalogue:
         self.columns: list[RawColumn] = []
         self.table_comments: ScopedNotes[str] = ScopedNotes()
         self.column_comments: ScopedNotes[str] = ScopedNotes()
-        self.references: ScopedNotes[str] = ScopedNotes()
+        self.references: ScopedNotes[tuple[str, str | None]] = ScopedNotes()
+        """(table, column) each foreign-key column points to."""
         self.checks: ScopedNotes[list[str]] = ScopedNotes()
         self.enum_types: ScopedNotes[list[str]] = ScopedNotes()
 
-    def add_reference(self, table: TableName, columns: list[str], target: str) -> None:
-        for column in columns:
-            self.references.add(table.schema, (table.name, column), target)
+    def add_reference(self, table: TableName, columns: list[str], target: str, target_columns: list[str] = ()) -> None:
+        """``target_columns`` pair up with ``columns`` when the key names them
+        (``REFERENCES advertisers(id)``)."""
+        paired = target_columns if len(target_columns) == len(columns) else [None] * len(columns)
+        for column, target_column in zip(columns, paired):
+            self.references.add(table.schema, (table.name, column), (target, target_column))
 
     def add_check(self, table: TableName, column: str, values: list[str]) -> None:
         self.checks.add(table.schema, (table.name, column), values)
@@ -144,7 +150,8 @@ def _build_field(column: RawColumn, catalogue: Catalogue, path: str, lines: Line
     here = Location(path, line, col)
     comment_on = catalogue.column_comments.get(table.schema, key)[-1:]
     table_comment = catalogue.table_comments.get(table.schema, key[:1])[-1:]
-    references = catalogue.references.get(table.schema, key)
+    noted = catalogue.references.get(table.schema, key)
+    target, target_column = (column.references, column.reference_column) if column.references else (noted or [(None, None)])[-1]
     notes = [(column.comment, here)] if column.comment else []  # most columns have no comment of their own
     notes += [(text, here) for text in comment_on]
     notes += [(comment.text, Location(path, *lines.position(comment.start))) for comment in column.trailing_comments]
@@ -159,9 +166,10 @@ def _build_field(column: RawColumn, catalogue: Catalogue, path: str, lines: Line
         enum=_unique([*column.enum, *_check_values(column, key, catalogue), *_type_labels(column, catalogue)]),
         examples=(column.default,) if column.default is not None else (),
         context=(table.name,),
-        references=column.references or (references[-1] if references else None),
+        references=target,
         container_description="\n".join(table_comment),
         suppressions=(*column.suppressions, *suppressions),
+        links=(f"{target}.{target_column}",) if target_column else (),
     )
 
 

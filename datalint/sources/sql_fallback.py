@@ -39,8 +39,11 @@ _TYPE = r"(?:\[\w+\]|[A-Za-z_]\w*)(?:\s+(?:varying|precision))?(?:\s*\([^()]*\))
 _COLUMN = re.compile(rf"(?P<name>{_IDENT}(?:\.{_IDENT})*)(?:\s+(?P<type>{_TYPE}))?", re.IGNORECASE)
 _BRACKETED_TYPE = re.compile(r"^\[(\w+)\]")
 _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*|#[^\n]*|/\*.*?\*/)*", re.DOTALL)
-_FOREIGN_KEY = re.compile(rf"FOREIGN\s+KEY\s*\((?P<columns>[^)]*)\)\s*REFERENCES\s+(?P<target>{_QNAME})", re.IGNORECASE)
-_REFERENCES = re.compile(rf"\bREFERENCES\s+(?P<target>{_QNAME})", re.IGNORECASE)
+_TARGET_COLUMNS = r"(?:\s*\((?P<target_columns>[^)]*)\))?"
+_FOREIGN_KEY = re.compile(
+    rf"FOREIGN\s+KEY\s*\((?P<columns>[^)]*)\)\s*REFERENCES\s+(?P<target>{_QNAME}){_TARGET_COLUMNS}", re.IGNORECASE
+)
+_REFERENCES = re.compile(rf"\bREFERENCES\s+(?P<target>{_QNAME}){_TARGET_COLUMNS}", re.IGNORECASE)
 _INLINE_COMMENT = re.compile(rf"\bCOMMENT\s*=?\s*(?P<text>{_STRING})", re.IGNORECASE | re.DOTALL)
 _DEFAULT = re.compile(rf"\bDEFAULT\s+(?P<value>{_STRING}|-?\d+(?:\.\d+)?\b|TRUE\b|FALSE\b)", re.IGNORECASE)
 _STRING_LITERAL = re.compile(_STRING, re.DOTALL)
@@ -218,10 +221,15 @@ class _Reader:
         reference = _REFERENCES.search(definition)
         if reference:
             column.references = _table_name(reference.group("target")).written
+            column.reference_column = next(iter(_target_columns(reference)), None)
 
     def _note_foreign_key(self, match: re.Match[str], table: TableName) -> None:
         columns = [_unquote(part) for part in _IDENT_PART.findall(match.group("columns"))]
-        self.catalogue.add_reference(table, columns, _table_name(match.group("target")).written)
+        self.catalogue.add_reference(table, columns, _table_name(match.group("target")).written, _target_columns(match))
+
+
+def _target_columns(match: re.Match[str]) -> list[str]:
+    return [_unquote(part) for part in _IDENT_PART.findall(match.group("target_columns") or "")]
 
 
 def _column_name(written: str) -> str:

@@ -21,7 +21,7 @@ _NAMES = rf"{_NAME}(?:\s*,\s*{_NAME})*"
 _FOREIGN_KEY = re.compile(
     rf"""ALTER\s+TABLE\s+(?:ONLY\s+)?(?P<table>{_QUALIFIED})\s+
          ADD\s+CONSTRAINT\s+{_NAME}\s+FOREIGN\s+KEY\s*\((?P<columns>{_NAMES})\)\s*
-         REFERENCES\s+(?P<target>{_QUALIFIED})\s*(?:\({_NAMES}\))?
+         REFERENCES\s+(?P<target>{_QUALIFIED})\s*(?:\((?P<target_columns>{_NAMES})\))?
          (?:\s+(?:ON\s+(?:DELETE|UPDATE)\s+(?:CASCADE|RESTRICT|NO\s+ACTION|SET\s+NULL|SET\s+DEFAULT)
                  |NOT\s+VALID|(?:NOT\s+)?DEFERRABLE|INITIALLY\s+(?:DEFERRED|IMMEDIATE)|MATCH\s+(?:FULL|SIMPLE)))*""",
     re.IGNORECASE | re.VERBOSE,
@@ -45,7 +45,7 @@ def read_foreign_key(text: str, catalogue: Catalogue) -> bool:
         return False
     table = TableName.from_parts(_parts(match.group("table")))
     target = TableName.from_parts(_parts(match.group("target")))
-    catalogue.add_reference(table, _parts(match.group("columns")), target.written)
+    catalogue.add_reference(table, _parts(match.group("columns")), target.written, _parts(match.group("target_columns") or ""))
     return True
 
 
@@ -110,6 +110,12 @@ _DEFAULT_OTHER = re.compile(
     re.IGNORECASE,
 )
 _CHECK_ITEM = re.compile(rf"\s*(?:CONSTRAINT\s+{_NAME}\s+)?CHECK\s*\(", re.IGNORECASE)
+_VALUES_KEYWORD = re.compile(r"\b(?:IN|ANY|SOME)\b", re.IGNORECASE)
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+_ALTER_CHECK = re.compile(
+    rf"ALTER\s+TABLE\s+(?:ONLY\s+)?{_QUALIFIED}\s+ADD\s+CONSTRAINT\s+{_NAME}\s+CHECK\s*(?P<condition>\((?:[^()'\"]|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\((?:[^()'\"]|'(?:[^']|'')*'|\((?:[^()'\"]|'(?:[^']|'')*')*\))*\))*\))(?:\s+NOT\s+VALID)?",
+    re.IGNORECASE,
+)
 _NOT_A_COLUMN = frozenset({"constraint", "primary", "unique", "foreign", "check", "exclude", "like", "period"})
 
 #: (type as ``sql_tree`` writes it, user-defined type, enum labels), or None
@@ -140,7 +146,8 @@ def read_create_table(
     columns, checks = [], []
     for start, item_end in items:
         if _CHECK_ITEM.match(text, start, item_end):
-            checks.append(text[start:item_end].strip())
+            if _may_list_values(text[start:item_end]):
+                checks.append(text[start:item_end].strip())
             continue
         column = _column(text, start, item_end, table, offset, column_type)
         if column is False or (column is None and len(items) > 1):  # an empty item is a stray comma
@@ -178,6 +185,21 @@ def _items(text: str, pos: int) -> tuple[list[tuple[int, int]], int | None]:
     return items, None
 
 
+def _may_list_values(condition: str) -> bool:
+    """Whether a CHECK can hold allowed values for the tree reader: only
+    ``IN (...)`` and ``= ANY (ARRAY[...])`` do (``SOME`` is ``ANY``), and
+    those words outside quotes are what they need."""
+    return _VALUES_KEYWORD.search(_QUOTED.sub(" ", condition)) is not None
+
+
+def read_plain_check(text: str) -> bool:
+    """True for ``ALTER TABLE t ADD CONSTRAINT c CHECK (...) [NOT VALID]``
+    whose condition cannot hold allowed values: nothing in it is worth
+    reading, so it is not parsed at all."""
+    match = _ALTER_CHECK.fullmatch(text)
+    return match is not None and not _may_list_values(match.group("condition"))
+
+
 def _column(text: str, start: int, end: int, table: TableName, offset: int, column_type: Callable[[str], ColumnType]) -> RawColumn | None | bool:
     """The item's column; None for an empty item (a blanked CHECK line);
     False for any item this shortcut does not read."""
@@ -198,7 +220,8 @@ def _column(text: str, start: int, end: int, table: TableName, offset: int, colu
     if default is False or read is None:
         return False
     type_text, type_name, enum = read
-    name = _parts(match.group("name"))[0]
+    written = match.group("name")
+    name = written[1:-1].replace('""', '"') if written[0] == '"' else written
     column = RawColumn(table=table, name=name, offset=offset + start + len(item) - len(stripped), type=type_text, type_name=type_name)
     column.enum.extend(enum)
     column.default = default

@@ -105,6 +105,7 @@ def _read_column_constraint(kind: exp.Expr | None, raw: RawColumn, table: TableN
         raw.comment = _literal_text(kind.this) or ""
     elif isinstance(kind, exp.Reference):
         raw.references = _reference_target(kind)
+        raw.reference_column = next(iter(_reference_columns(kind)), None)
     elif isinstance(kind, exp.CheckColumnConstraint):
         _read_check(kind.this, table, catalogue)
 
@@ -119,9 +120,10 @@ def _read_table_constraint(item: exp.Expr, table: TableName, catalogue: Catalogu
         elif isinstance(part, exp.CheckColumnConstraint):
             _read_check(part.this, table, catalogue)
         elif isinstance(part, exp.ForeignKey):
-            target = _reference_target(part.args.get("reference"))
+            reference = part.args.get("reference")
+            target = _reference_target(reference)
             if target:
-                catalogue.add_reference(table, [key.name for key in part.expressions], target)
+                catalogue.add_reference(table, [key.name for key in part.expressions], target, _reference_columns(reference))
 
 
 def _read_check(condition: exp.Expr | None, table: TableName, catalogue: Catalogue) -> None:
@@ -195,6 +197,11 @@ def _reference_target(reference: exp.Expr | None) -> str | None:
     if isinstance(target, exp.Schema):
         target = target.this
     return _table_name(target).written if isinstance(target, exp.Table) else None
+
+
+def _reference_columns(reference: exp.Expr | None) -> list[str]:
+    target = reference.this if isinstance(reference, exp.Reference) else None
+    return [column.name for column in target.expressions] if isinstance(target, exp.Schema) else []
 
 
 def _type_text(data_type: exp.DataType) -> str:

@@ -1,5 +1,5 @@
-"""The pg_dump CREATE TABLE shortcut reads exactly what sqlglot's tree reader
-reads, and hands every other shape to sqlglot."""
+"""The pg_dump shortcuts (CREATE TABLE, CHECK-only ALTER TABLE) read exactly
+what sqlglot's tree reader reads, and hand every other shape to sqlglot."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ CREATE TABLE public.advertisers (
 PARTITION BY RANGE (id);
 
 CREATE TABLE empty_one ();
+ALTER TABLE public.advertisers ADD CONSTRAINT check_born CHECK ((born > '1900-01-01'::date)) NOT VALID;
+ALTER TABLE public.advertisers ADD CONSTRAINT check_feel CHECK ((nationality = ANY (ARRAY['x'::text, 'y'::text])));
 COMMENT ON COLUMN public.advertisers.passport_number IS 'Passport number as printed';
 """
 
@@ -62,6 +64,7 @@ def _both(text: str, monkeypatch) -> tuple:
     fast = sql.read_sql(text, "x.sql")
     with monkeypatch.context() as patch:
         patch.setattr(sql, "read_create_table", lambda *args: False)
+        patch.setattr(sql, "read_plain_check", lambda *args: False)
         slow = sql.read_sql(text, "x.sql")
     return fast, slow
 

@@ -1,0 +1,314 @@
+"""The schema graph: containers (tables, schema objects) joined by the keys
+and references that let one be read together with another.
+
+A single field tells what is collected; the graph tells what can be joined.
+An ad that is one foreign key away from a passport scan is the harm the
+schema creates even when no one table looks alarming, so graph rules
+(``datalint.linkage``) walk it. It is built from the fields of every file
+linted in one run, and knows nothing about rules.
+
+Containers are keyed so that what is one schema joins and what is not does
+not: SQL tables by name (``public.ads`` and ``ads`` are one table) within
+one *scope*, the directory of the file (or the migration folder, or the
+database), so that two dumps side by side (a MySQL and a PostgreSQL copy, two
+projects) never join each other; JSON objects by file and pointer.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
+
+from datalint.model import Field, Step
+
+#: Containers a walk visits before it stops: far above a real schema (GitLab
+#: has 1,400 tables), a bound on what a generated one can cost.
+MAX_VISITED = 20_000
+
+
+@dataclass(slots=True)
+class Container:
+    key: str
+    display: str
+    """As reports name it: the table as written, or the JSON Pointer."""
+    names: tuple[str, ...]
+    """The names it goes by, outermost first: the table's name, or the
+    enclosing ``$defs`` entry and properties of a JSON object."""
+    file: str
+    fields: list[Field] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.names[-1] if self.names else ""
+
+    @property
+    def label(self) -> str:
+        """How a report names it on its own: the table, or ``file#pointer``."""
+        return self.display if self.key.startswith("sql\0") else f"{self.file}{self.display}"
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    source: str
+    target: str
+    kind: str
+    carrier: Field
+    """The field the edge is written on: where a finding about it points."""
+    source_label: str
+    target_label: str
+
+    def step(self, reverse: bool) -> Step:
+        if reverse:
+            return Step(self.target_label, self.source_label, self.kind, True)  # type: ignore[arg-type]
+        return Step(self.source_label, self.target_label, self.kind)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    edge: Edge
+    reverse: bool
+
+
+class Graph:
+    def __init__(self) -> None:
+        self.containers: dict[str, Container] = {}
+        self.edges: list[Edge] = []
+        self._container_of: dict[int, str] = {}
+        self._adjacent: dict[str, list[Hop]] = {}
+        self.keys: set[int] = set()
+        """Fields that carry an edge (ids): keys, not data of their own."""
+
+    def container_of(self, item: Field) -> Container | None:
+        key = self._container_of.get(id(item))
+        return self.containers[key] if key is not None else None
+
+    def own_fields(self, container: Container) -> list[Field]:
+        return [item for item in container.fields if id(item) not in self.keys]
+
+    def add_edge(self, edge: Edge) -> None:
+        self.edges.append(edge)
+        self.keys.add(id(edge.carrier))
+        self._adjacent.setdefault(edge.source, []).append(Hop(edge, False))
+        self._adjacent.setdefault(edge.target, []).append(Hop(edge, True))
+
+    def neighbours(self, key: str) -> list[Hop]:
+        return self._adjacent.get(key, [])
+
+    def paths(self, start: str, max_hops: int, terminal: Iterable[str] = ()) -> dict[str, tuple[Hop, ...]]:
+        """The shortest path from ``start`` to every container within
+        ``max_hops`` edges (``start`` itself: the empty path).
+
+        Two joins are not followed, because they link types, not people:
+        out of a ``terminal`` container (shared reference data such as a
+        countries table) and, in JSON, from a ``$ref`` target back out to
+        another object that refers to it (two objects that both use an
+        ``Address`` definition do not hold the same address). A state
+        remembers whether it arrived forward into such a shared node."""
+        stops = set(terminal)
+        found: dict[str, tuple[Hop, ...]] = {start: ()}
+        seen = {(start, False)}
+        queue: deque[tuple[str, bool, tuple[Hop, ...]]] = deque([(start, False, ())])
+        while queue and len(seen) < MAX_VISITED:
+            key, shared, path = queue.popleft()
+            if len(path) >= max_hops or (path and key in stops):
+                continue
+            for hop in self.neighbours(key):
+                if shared and hop.reverse and hop.edge.kind == "ref":
+                    continue
+                following = hop.edge.source if hop.reverse else hop.edge.target
+                state = (following, not hop.reverse and hop.edge.kind == "ref")
+                if state in seen:
+                    continue
+                seen.add(state)
+                longer = (*path, hop)
+                found.setdefault(following, longer)
+                queue.append((*state, longer))
+        return found
+
+
+def build_graph(fields: Iterable[Field], scopes: Mapping[str, str] | None = None) -> Graph:
+    """The graph of ``fields`` (those of every file in the run). ``scopes``
+    maps a file to the scope its SQL tables are named in, where that is not
+    its directory (migration folders whose migrations sit in directories of
+    their own)."""
+    graph = Graph()
+    tables: dict[tuple[str, str], dict[str | None, str]] = {}
+    by_pointer: dict[str, Field] = {}
+    sql: list[tuple[Field, str]] = []
+    json_fields: list[Field] = []
+    for item in fields:
+        if item.kind == "column":
+            scope = (scopes or {}).get(item.location.file) or _directory(item.location.file)
+            key = _table(graph, tables, scope, item)
+            sql.append((item, scope))
+        else:
+            key = _object(graph, item)
+            json_fields.append(item)
+            if item.pointer:
+                by_pointer[_json_key(item.location.file, item.pointer)] = item
+        graph.containers[key].fields.append(item)
+        graph._container_of[id(item)] = key
+    for item, scope in sql:
+        _sql_edge(graph, tables, scope, item)
+    for item in json_fields:
+        _ref_edges(graph, item)
+    for container in list(graph.containers.values()):
+        _nesting_edge(graph, by_pointer, container)
+    return graph
+
+
+# ------------------------------------------------------------------- SQL
+
+
+def _directory(file: str) -> str:
+    return file if "://" in file else str(PurePosixPath(file).parent)
+
+
+def _split(written: str) -> tuple[str | None, str]:
+    schema, _, name = written.rpartition(".")
+    return (schema.lower() or None), name.lower()
+
+
+def _table(graph: Graph, tables: dict[tuple[str, str], dict[str | None, str]], scope: str, item: Field) -> str:
+    """The table's key: an unqualified name is the same table as a
+    qualified one of the scope (``ALTER TABLE ads`` after ``CREATE TABLE
+    public.ads``); two schemas' tables of one name are two tables."""
+    schema, name = _split(item.container)
+    spellings = tables.setdefault((scope, name), {})
+    key = spellings.get(schema)
+    if key is None and spellings and (schema is None or None in spellings):
+        key = spellings[None] if None in spellings else next(iter(spellings.values()))
+    if key is None:
+        key = f"sql\0{scope}\0{schema or ''}\0{name}"
+        graph.containers[key] = Container(key, item.container, item.context or (item.container,), item.location.file)
+    spellings.setdefault(schema, key)
+    return key
+
+
+def _resolve(tables: dict[tuple[str, str], dict[str | None, str]], scope: str, written: str) -> str | None:
+    """The table ``written`` names in ``scope``: same schema first, then the
+    only table of that name."""
+    schema, name = _split(written)
+    spellings = tables.get((scope, name))
+    if not spellings:
+        return None
+    if schema in spellings:
+        return spellings[schema]
+    keys = set(spellings.values())
+    return keys.pop() if len(keys) == 1 else spellings.get(None)
+
+
+def _sql_edge(graph: Graph, tables: dict[tuple[str, str], dict[str | None, str]], scope: str, item: Field) -> None:
+    """A foreign key, or else a ``<table>_id`` column naming a table of the
+    scope that has an ``id`` (inferred: the join works without a constraint)."""
+    source = graph._container_of[id(item)]
+    if item.references:
+        target = _resolve(tables, scope, item.references)
+        if target is not None:
+            column = item.links[0].rpartition(".")[2] if item.links else ""
+            _add(graph, item, source, target, "foreign-key", column)
+        return
+    for candidate in _named_tables(item.name):
+        target = _resolve(tables, scope, candidate)
+        if target is not None and target != source and any(column.name.lower() == "id" for column in graph.containers[target].fields):
+            _add(graph, item, source, target, "inferred", "id")
+            return
+
+
+def _named_tables(column: str) -> list[str]:
+    """Table names a key column may stand for: ``advertiser_id`` and
+    ``advertiserId`` -> advertiser, advertisers; ``agency_id`` -> agencies."""
+    lowered = column.lower()
+    if lowered.endswith("_id"):
+        base = lowered[:-3]
+    elif column.endswith("Id") and column[:-2][-1:].islower():
+        base = _snake(column[:-2])
+    else:
+        return []
+    if not base or base.endswith("_"):
+        return []
+    names = [base, base + "s", base + "es"]
+    if base.endswith("y"):
+        names.append(base[:-1] + "ies")
+    return names + [name.replace("_", "") for name in names if "_" in name]
+
+
+def _snake(camel: str) -> str:
+    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in camel).lstrip("_")
+
+
+def _add(graph: Graph, item: Field, source: str, target: str, kind: str, column: str) -> None:
+    destination = graph.containers[target]
+    label = f"{destination.display}.{column}" if column else destination.display
+    graph.add_edge(Edge(source, target, kind, item, item.qualified_name, label))
+
+
+# ------------------------------------------------------------------ JSON
+
+
+def _file_uri(file: str) -> str:
+    return Path(file).absolute().as_uri()
+
+
+def _json_key(file: str, pointer: str) -> str:
+    """``file URI#pointer``, the pointer unescaped, so that what a ``$ref``
+    spells and what the reader writes compare equal."""
+    return f"{_file_uri(file)}#{unquote(pointer.lstrip('#'))}"
+
+
+def _object(graph: Graph, item: Field) -> str:
+    key = _json_key(item.location.file, item.container)
+    if key not in graph.containers:
+        names = item.context or (Path(item.location.file).name.split(".")[0],)
+        graph.containers[key] = Container(key, item.container or "#", names, item.location.file)
+    return key
+
+
+def _ref_edges(graph: Graph, item: Field) -> None:
+    source = graph._container_of[id(item)]
+    for link in item.links:
+        document, _, pointer = link.partition("#")
+        for candidate in (f"{document}#{unquote(pointer)}", f"{document}#{unquote(pointer)}/items"):
+            target = graph.containers.get(candidate)
+            if target is not None:
+                if target.key != source:
+                    _json_edge(graph, item, source, target, "ref")
+                break
+
+
+def _nesting_edge(graph: Graph, by_pointer: dict[str, Field], container: Container) -> None:
+    """An inline object below a property (``advertiser: {properties: ...}``,
+    or its ``items``): the property joins its object to the inner one."""
+    if container.key.startswith("sql\0"):
+        return
+    document, _, pointer = container.key.partition("#")
+    while pointer:
+        carrier = by_pointer.get(f"{document}#{pointer}")
+        if carrier is not None:
+            _json_edge(graph, carrier, graph._container_of[id(carrier)], container, "nesting")
+            return
+        pointer = pointer.rpartition("/")[0]
+
+
+def _json_edge(graph: Graph, item: Field, source: str, target: Container, kind: str) -> None:
+    label = target.display if target.file == item.location.file else target.label
+    graph.add_edge(Edge(source, target.key, kind, item, item.qualified_name, label))
+
+
+def spell(path: Iterable[Hop]) -> str:
+    """``ads.advertiser_id -> advertisers.id <- identity_checks.advertiser_id``:
+    each step's end, with its start too where the path leaves a container
+    by another field than the one it arrived at."""
+    text = ""
+    for hop in path:
+        step = hop.edge.step(hop.reverse)
+        arrow = "<-" if hop.reverse else "->"
+        if not text:
+            text = step.source
+        elif not text.endswith(step.source):
+            text += f", {step.source}"
+        text += f" {arrow} {step.target}"
+    return text

@@ -1,0 +1,290 @@
+"""Graph rules: findings about what the schema lets be joined, not what one
+field holds.
+
+A graph rule (a rule with a ``graph`` section instead of ``match``, see
+docs/writing-rules.md) names in data which containers are advertising
+personas, logs or reference data, and which findings of the field rules it
+connects; this module only walks ``datalint.graph`` with them. It runs after
+the field rules, on the findings of every file, and before suppressions, so
+a linkage finding is suppressed, selected, re-graded and baselined like any
+other: it is located at the field that carries its path's first edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from datalint.graph import Container, Graph, Hop, spell
+from datalint.matching import MAX_TERM_TOKENS, Vocabulary, term_key
+from datalint.model import SEVERITY_RANK, Evidence, Field, Finding
+from datalint.rulebook import Rule, expand_terms
+
+#: Personas (or combination anchors) walked from: a bound for generated
+#: schemas, far above any real one.
+MAX_STARTS = 2_000
+#: Fields named in one message before "and N more".
+_NAMED_FIELDS = 4
+
+
+class TermSet:
+    """Terms matched the way rules match names (token runs, plurals, glued
+    words), for the few names a graph rule looks at."""
+
+    def __init__(self, terms: Iterable[Any], vocabulary: Vocabulary) -> None:
+        self._tokens = vocabulary.tokens
+        self._keys = {term_key(vocabulary.tokens(term)): term for term in expand_terms(terms)}
+
+    def __bool__(self) -> bool:
+        return bool(self._keys)
+
+    def find(self, text: str) -> str | None:
+        """The first term a run of ``text``'s tokens spells, or None."""
+        tokens = self._tokens(text)
+        for start in range(len(tokens)):
+            glued = ""
+            for token in tokens[start : start + MAX_TERM_TOKENS]:
+                glued += token
+                term = self._keys.get(glued)
+                if term is not None:
+                    return term
+        return None
+
+
+class _Containers:
+    """A ``persona``/``identity``/``sink``/``lookup`` section: containers
+    recognised by their name or by one of their own fields' names."""
+
+    def __init__(self, section: dict[str, Any] | None, vocabulary: Vocabulary) -> None:
+        section = section or {}
+        self.names = TermSet(section.get("container", ()), vocabulary)
+        self.fields = TermSet(section.get("field", ()), vocabulary)
+        self.unless = TermSet(section.get("unless", ()), vocabulary)
+
+    def evidence(self, container: Container, graph: Graph, every_name: bool = False) -> tuple[Evidence, ...]:
+        """Why ``container`` is one of these; empty when it is not."""
+        names = container.names if every_name else (container.name,)
+        if any(self.unless.find(name) for name in names):
+            return ()
+        for name in names:
+            term = self.names.find(name)
+            if term is not None:
+                return (Evidence("container", term),)
+        if self.fields:
+            for item in graph.own_fields(container):
+                term = self.fields.find(item.name)
+                if term is not None:
+                    return (Evidence("name", term),)
+        return ()
+
+
+def _selects(selectors: Iterable[str], finding: Finding) -> bool:
+    return any(selector in (finding.code, finding.rule_name, finding.category) for selector in selectors)
+
+
+@dataclass
+class _Context:
+    graph: Graph
+    vocabulary: Vocabulary
+    by_container: dict[str, list[Finding]]
+
+
+def evaluate(rules: Sequence[Rule], graph: Graph, findings: Sequence[Finding], vocabulary: Vocabulary) -> tuple[list[Finding], dict[int, Finding]]:
+    """(new findings, raised findings by the ``id`` of the finding they
+    replace). ``rules`` are the graph rules that run; ``findings`` those of
+    the field rules, before suppressions."""
+    by_container: dict[str, list[Finding]] = {}
+    for finding in findings:
+        container = graph.container_of(finding.field)
+        if container is not None:
+            by_container.setdefault(container.key, []).append(finding)
+    context = _Context(graph, vocabulary, by_container)
+    found: list[Finding] = []
+    raised: dict[int, Finding] = {}
+    for rule in rules:
+        check = rule.graph["check"]
+        if check == "raise":
+            for original, replacement in _raise(rule, context):
+                raised.setdefault(id(original), replacement)
+        else:
+            found.extend(_CHECKS[check](rule, context))
+    return found, raised
+
+
+def _finding(rule: Rule, carrier: Field, message: str, evidence: Iterable[Evidence], path: tuple[Hop, ...] = (), related: str = "") -> Finding:
+    return Finding(
+        code=rule.code,
+        rule_name=rule.name,
+        category=rule.category,
+        severity=rule.severity,  # type: ignore[arg-type]
+        message=f"{rule.summary}: {message}",
+        field=carrier,
+        evidence=tuple(dict.fromkeys(evidence)),
+        path=tuple(hop.edge.step(hop.reverse) for hop in path),
+        related=related,
+    )
+
+
+def _named(findings: Iterable[Finding]) -> str:
+    names = list(dict.fromkeys(finding.field.name for finding in findings))
+    shown = ", ".join(names[:_NAMED_FIELDS])
+    return shown + (f" and {len(names) - _NAMED_FIELDS} more" if len(names) > _NAMED_FIELDS else "")
+
+
+def _connected(rule: Rule, findings: Iterable[Finding]) -> list[Finding]:
+    selectors, excepted = rule.graph.get("findings", ()), rule.graph.get("except", ())
+    return [finding for finding in findings if _selects(selectors, finding) and not _selects(excepted, finding)]
+
+
+def _personas(rule: Rule, context: _Context) -> Iterator[tuple[Container, tuple[Evidence, ...]]]:
+    personas = _Containers(rule.graph.get("persona"), context.vocabulary)
+    started = 0
+    for container in sorted(context.graph.containers.values(), key=lambda each: each.key):
+        evidence = personas.evidence(container, context.graph)
+        if evidence:
+            yield container, evidence
+            started += 1
+            if started >= MAX_STARTS:
+                return
+
+
+def _lookups(rule: Rule, context: _Context) -> set[str]:
+    lookup = _Containers(rule.graph.get("lookup"), context.vocabulary)
+    if not lookup.names:
+        return set()
+    return {key for key, container in context.graph.containers.items() if lookup.evidence(container, context.graph)}
+
+
+def _reach(rule: Rule, context: _Context) -> Iterator[Finding]:
+    """Each persona and each identity container it can be joined to, once,
+    by the shortest path, at the path's first edge."""
+    identity = _Containers(rule.graph.get("identity"), context.vocabulary)
+    hops = rule.graph.get("max-hops", 4)
+    stops = _lookups(rule, context)
+    for persona, why in _personas(rule, context):
+        paths = context.graph.paths(persona.key, hops, stops)
+        for key, path in sorted(paths.items(), key=lambda pair: (len(pair[1]), pair[0])):
+            if not path:
+                continue
+            target = context.graph.containers[key]
+            connected = _connected(rule, context.by_container.get(key, ()))
+            named = identity.evidence(target, context.graph) if not connected else ()
+            if not connected and not named:
+                continue
+            held = _named(connected) if connected else f"{target.display} by its name"
+            message = f"{persona.display} can be joined to {target.display} ({spell(path)}: {held})"
+            evidence = (*why, *named, *(Evidence("finding", finding.code) for finding in connected))
+            yield _finding(rule, path[0].edge.carrier, message, evidence, path, target.label)
+
+
+def _raise(rule: Rule, context: _Context) -> Iterator[tuple[Finding, Finding]]:
+    """Findings in a container joined to a persona, at the rule's severity
+    (never lowered), saying which persona and how."""
+    hops = rule.graph.get("max-hops", 4)
+    stops = _lookups(rule, context)
+    for persona, _why in _personas(rule, context):
+        for key, path in context.graph.paths(persona.key, hops, stops).items():
+            for finding in _connected(rule, context.by_container.get(key, ())):
+                if SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[rule.severity]:
+                    continue
+                if path:
+                    how = f"{finding.field.container} is joined to the advertising persona {persona.display} by {spell(path)}"
+                else:
+                    how = f"{persona.display} is an advertising persona"
+                note = f" (raised to {rule.severity} by {rule.code}: {how})"
+                steps = tuple(hop.edge.step(hop.reverse) for hop in path)
+                yield finding, replace(finding, severity=rule.severity, message=finding.message + note, path=steps)
+
+
+def _combination(rule: Rule, context: _Context) -> Iterator[Finding]:
+    """Every group present in one container, or in two joined by one edge
+    (neither enough alone): reported once per container or pair."""
+    groups = [(group.get("findings", ()), TermSet(group.get("field", ()), context.vocabulary)) for group in rule.graph["groups"]]
+    graph = context.graph
+    stops = _lookups(rule, context)
+    covered: dict[str, list[Field | None]] = {}
+    evidence: dict[str, list[Evidence | None]] = {}
+    for key, container in graph.containers.items():
+        found = context.by_container.get(key, ())
+        fields: list[Field | None] = []
+        why: list[Evidence | None] = []
+        for selectors, terms in groups:
+            hit = next((finding for finding in found if _selects(selectors, finding)), None)
+            if hit is not None:
+                fields.append(hit.field)
+                why.append(Evidence("finding", hit.code))
+                continue
+            item = next((each for each in graph.own_fields(container) if terms and terms.find(each.name)), None)
+            fields.append(item)
+            why.append(Evidence("name", terms.find(item.name)) if item is not None else None)  # type: ignore[arg-type]
+        if any(fields):
+            covered[key], evidence[key] = fields, why
+    reported: set[frozenset[str]] = set()
+    for key in sorted(covered):
+        here = covered[key]
+        container = graph.containers[key]
+        if all(here):
+            first = min(here, key=lambda item: (item.location.line, item.location.column))  # type: ignore[union-attr]
+            message = f"{container.display} holds {', '.join(item.name for item in here)}"  # type: ignore[union-attr]
+            yield _finding(rule, first, message, [e for e in evidence[key] if e])  # type: ignore[arg-type]
+            continue
+        for hop in graph.neighbours(key):
+            other = hop.edge.source if hop.reverse else hop.edge.target
+            there = covered.get(other)
+            pair = frozenset((key, other))
+            if there is None or all(there) or pair in reported or (key in stops or other in stops):
+                continue
+            joined = [mine or theirs for mine, theirs in zip(here, there)]
+            if not all(joined):
+                continue
+            reported.add(pair)
+            target = graph.containers[other]
+            names = ", ".join(item.name for item in joined)  # type: ignore[union-attr]
+            message = f"{container.display} and {target.display} together hold {names} ({spell((hop,))})"
+            why = [mine or theirs for mine, theirs in zip(evidence[key], evidence[other])]
+            yield _finding(rule, hop.edge.carrier, message, why, (hop,), target.label)  # type: ignore[arg-type]
+
+
+def _spread(rule: Rule, context: _Context) -> Iterator[Finding]:
+    """Identity findings in a log, export, index or sharing container: one
+    finding per container, at its first such field."""
+    sinks = _Containers(rule.graph.get("sink"), context.vocabulary)
+    for key in sorted(context.by_container):
+        container = context.graph.containers[key]
+        connected = _connected(rule, context.by_container[key])
+        if not connected:
+            continue
+        why = sinks.evidence(container, context.graph, every_name=True)
+        if not why:
+            continue
+        first = min(connected, key=lambda finding: (finding.location.line, finding.location.column))
+        message = f"{container.display} holds {_named(connected)}"
+        yield _finding(rule, first.field, message, (*why, *(Evidence("finding", finding.code) for finding in connected)))
+
+
+def _blob(rule: Rule, context: _Context) -> Iterator[Finding]:
+    """Free-form fields (``jsonb``, ``text``, an object without properties)
+    whose name or description says what they hold."""
+    holds = rule.graph["holds"]
+    types = TermSet(holds["type"], context.vocabulary)
+    names = TermSet(holds.get("field", ()), context.vocabulary)
+    texts = TermSet(holds.get("description", ()), context.vocabulary)
+    unless = TermSet(holds.get("unless", ()), context.vocabulary)
+    graph = context.graph
+    for container in sorted(graph.containers.values(), key=lambda each: each.key):
+        for item in container.fields:
+            kind = types.find(item.type or "")
+            # A field that carries an edge is a key, a $ref or an object
+            # with properties of its own: not free-form.
+            if kind is None or id(item) in graph.keys or item.links or unless.find(item.name):
+                continue
+            said = names.find(item.name)
+            evidence = [Evidence("type", kind), Evidence("name", said)] if said else []
+            if not said and item.description and (term := texts.find(item.description)):
+                evidence = [Evidence("type", kind), Evidence("description", term)]
+            if evidence:
+                yield _finding(rule, item, f"{item.qualified_name} ({item.type}) says it holds {evidence[1].term}", evidence)
+
+
+_CHECKS = {"reach": _reach, "combination": _combination, "spread": _spread, "blob": _blob}
