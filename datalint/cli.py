@@ -81,6 +81,9 @@ def main() -> None:
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record the current findings in this file and exit 0.")
 @click.option("--show-suppressed", is_flag=True, help="Also show findings suppressed in the source (JSON and SARIF always carry them).")
+@click.option("--migrations", "migrations", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="Read DIR as ordered migrations (applied in order; a dropped column is not reported) whatever "
+              "its files are named; repeatable. Linted when no PATHS are given. Default: folders are detected.")
 @click.option("--check-metaschema", is_flag=True, help="Also validate JSON Schemas against their metaschema (slow on large specs).")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary, no notes.")
 @click.option("--color/--no-color", default=None, help="Colour text output. Default: only on a terminal.")
@@ -93,7 +96,8 @@ def main() -> None:
 def check(paths: tuple[str, ...], output_format: str, output: str | None, statistics: bool, dialect: str | None,
           fail_on: str | None, select: str | None, extend_select: str | None, ignore: str | None, config_file: str | None,
           isolated: bool, baseline: str | None, write_baseline: str | None, show_suppressed: bool, check_metaschema: bool,
-          quiet: bool, color: bool | None, allow_skipped: bool, max_file_size: int, debug: bool) -> None:
+          quiet: bool, color: bool | None, allow_skipped: bool, max_file_size: int, debug: bool,
+          migrations: tuple[str, ...]) -> None:
     """Lint JSON Schema / OpenAPI (.json, .yaml, .yml) and SQL DDL (.sql) files.
 
     PATHS are files or directories (default: the current directory).
@@ -112,7 +116,7 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, statis
     choices = Choices(
         config=config_file, isolated=isolated, select=_rule_list(select), extend_select=_rule_list(extend_select),
         ignore=_rule_list(ignore), dialect=dialect, fail_on=fail_on, baseline=baseline,
-        check_metaschema=check_metaschema, debug=debug, max_file_size=max_file_size,
+        check_metaschema=check_metaschema, debug=debug, max_file_size=max_file_size, migrations=migrations,
     )
     try:
         outcome = lint(paths, choices)

@@ -12,6 +12,7 @@ descriptions and enclosing objects far more often than they vary.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any
@@ -37,6 +38,8 @@ _NO_HITS: tuple[Entry, ...] = ()
 _CACHE_LIMIT = 100_000
 #: Texts of more tokens than this (prose) are matched with prefix pruning.
 _SHORT_TEXT = 8
+#: Long texts matched the plain way before the prefix set is built.
+_PROSE_BEFORE_PREFIXES = 64
 #: Between packed entries (``pack_index``); YAML text cannot hold it.
 _SEPARATOR = "\x1f"
 
@@ -91,6 +94,39 @@ def pack_index(compiled: dict[str, Any]) -> dict[str, Any]:
     return {**compiled, "index": index}
 
 
+# Syntax where the ``regex`` module and ``re`` read a pattern differently
+# (POSIX classes, Unicode properties, version flags, ...): no prefilter then.
+_REGEX_ONLY = re.compile(r"\[:|\\[pPNXGKLQEmMuUxo0-9]|\(\?[^:<=!]|\(\?<[^=!]|\[\[|\{[^}]*\}\{")
+
+
+def required_literals(term: str) -> tuple[str, ...] | None:
+    """Strings every match of the regex ``term`` must contain: the runs of
+    plain characters in its top-level sequence (outside any group,
+    alternative or repetition). None when that cannot be said for sure
+    (case-insensitive flags, syntax only the ``regex`` module knows), in
+    which case the regex is always run."""
+    if _REGEX_ONLY.search(term):
+        return None
+    try:
+        from re import _constants, _parser  # the parser of ``re`` (3.11+); ``regex`` reads this syntax alike
+
+        parsed = _parser.parse(term)
+    except Exception:  # noqa: BLE001 - anything unusual: no prefilter
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    runs, current = [], []
+    for op, value in parsed:
+        if op is _constants.LITERAL:
+            current.append(chr(value))
+        elif current:
+            runs.append("".join(current))
+            current = []
+    if current:
+        runs.append("".join(current))
+    return tuple(runs)
+
+
 def _prefixes(index: dict[str, Any]) -> frozenset[str]:
     """Every prefix of every key: a run of tokens that is none of them can
     only grow into more of the same."""
@@ -113,13 +149,16 @@ class Engine:
 
     def __init__(self, rulebook: Rulebook):
         self.rules = rulebook.rules
+        self.vocabulary = rulebook.vocabulary
+        """For graph rules (``datalint.linkage``), which match a few names the same way."""
         self._split = rulebook.vocabulary.split
         compiled = rulebook.compiled if rulebook.compiled is not None else compile_rules(rulebook)
         # Own copies: entries (lists, or strings from the cache) are turned
         # into Entry tuples on their first hit.
         self._index: dict[str, dict[str, Any]] = {s: dict(compiled["index"].get(s, {})) for s in TERM_SOURCES}
         self._pattern_entries: list[list[Any]] = compiled["patterns"]
-        self._patterns: list[tuple[Entry, regex.Pattern[str]]] | None = None  # compiled on first use
+        # [entry, literals it requires, compiled regex or None until needed]
+        self._patterns: list[list[Any]] | None = None
         self._required: dict[tuple[int, int], frozenset[str]] = {
             (rule, clause): frozenset(sources) for rule, clause, sources in compiled["required"]
         }
@@ -130,6 +169,7 @@ class Engine:
         self._verdicts: dict[Any, list[tuple[int, tuple[Evidence, ...]]]] = {}
         self._interned: dict[tuple[Any, ...], tuple[Entry, ...]] = {}
         self._prefixes: dict[str, frozenset[str]] = {}
+        self._prose = 0
 
     # ------------------------------------------------------------- lookups
 
@@ -148,13 +188,17 @@ class Engine:
         hits = by_tokens.get(tokens)
         if hits is None:
             keys: list[str] = []
-            if len(tokens) <= _SHORT_TEXT:
+            prefixes = self._prefixes.get(source)
+            if prefixes is None and len(tokens) > _SHORT_TEXT:
+                self._prose += 1
+                if self._prose > _PROSE_BEFORE_PREFIXES:  # worth its ~2 ms only on large inputs
+                    prefixes = self._prefixes[source] = _prefixes(index)
+            if prefixes is None or len(tokens) <= _SHORT_TEXT:
                 for start in range(len(tokens)):
                     for glued in accumulate(tokens[start : start + MAX_TERM_TOKENS]):
                         if glued in index and glued not in keys:
                             keys.append(glued)
             else:  # prose: stop each run as soon as no term key starts with it
-                prefixes = self._prefixes.get(source) or self._prefixes.setdefault(source, _prefixes(index))
                 for start in range(len(tokens)):
                     glued = ""
                     for token in tokens[start : start + MAX_TERM_TOKENS]:
@@ -215,13 +259,22 @@ class Engine:
     def _pattern_hits(self, pattern: str) -> tuple[list[Entry], list[Entry]]:
         """(entries whose regex matches ``pattern``, entries whose regex ran
         out of time). Rule regexes may come from custom packs and schemas'
-        patterns from anyone, so each search has a deadline."""
+        patterns from anyone, so each search has a deadline. A regex is
+        only compiled (and ``regex`` only imported) once a field's pattern
+        holds every literal the regex requires."""
         if self._patterns is None:
-            import regex  # deferred: ~7 ms to import, and most runs meet no ``pattern``
-
-            self._patterns = [((rule, clause, "pattern", term), regex.compile(term)) for rule, clause, term in self._pattern_entries]
+            self._patterns = [
+                [(rule, clause, "pattern", term), required_literals(term), None] for rule, clause, term in self._pattern_entries
+            ]
         hits, slow = [], []
-        for entry, compiled in self._patterns:
+        for item in self._patterns:
+            entry, required, compiled = item
+            if required is not None and not all(literal in pattern for literal in required):
+                continue  # cannot match: no need to run, or even compile, the regex
+            if compiled is None:
+                import regex  # deferred: ~7 ms to import, and most runs never get here
+
+                compiled = item[2] = regex.compile(entry[3])
             try:
                 if compiled.search(pattern, timeout=PATTERN_TIMEOUT):
                     hits.append(entry)

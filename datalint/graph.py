@@ -38,17 +38,13 @@ class Container:
     """The names it goes by, outermost first: the table's name, or the
     enclosing ``$defs`` entry and properties of a JSON object."""
     file: str
+    label: str
+    """How a report names it on its own: the table, or ``file#pointer``."""
     fields: list[Field] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return self.names[-1] if self.names else ""
-
-    @property
-    def label(self) -> str:
-        """How a report names it on its own: the table, or ``file#pointer``."""
-        return self.display if self.key.startswith("sql\0") else f"{self.file}{self.display}"
-
 
 @dataclass(frozen=True, slots=True)
 class Edge:
@@ -183,7 +179,7 @@ def _table(graph: Graph, tables: dict[tuple[str, str], dict[str | None, str]], s
         key = spellings[None] if None in spellings else next(iter(spellings.values()))
     if key is None:
         key = f"sql\0{scope}\0{schema or ''}\0{name}"
-        graph.containers[key] = Container(key, item.container, item.context or (item.container,), item.location.file)
+        graph.containers[key] = Container(key, item.container, item.context or (item.container,), item.location.file, item.container)
     spellings.setdefault(schema, key)
     return key
 
@@ -243,7 +239,7 @@ def _snake(camel: str) -> str:
 def _add(graph: Graph, item: Field, source: str, target: str, kind: str, column: str) -> None:
     destination = graph.containers[target]
     label = f"{destination.display}.{column}" if column else destination.display
-    graph.add_edge(Edge(source, target, kind, item, item.qualified_name, label))
+    graph.add_edge(Edge(source, target, kind, item, f"{graph.containers[source].display}.{item.name}", label))
 
 
 # ------------------------------------------------------------------ JSON
@@ -263,7 +259,8 @@ def _object(graph: Graph, item: Field) -> str:
     key = _json_key(item.location.file, item.container)
     if key not in graph.containers:
         names = item.context or (Path(item.location.file).name.split(".")[0],)
-        graph.containers[key] = Container(key, item.container or "#", names, item.location.file)
+        display = item.container if item.container not in ("", "#") else f"{Path(item.location.file).name}#"
+        graph.containers[key] = Container(key, display, names, item.location.file, f"{item.location.file}{item.container or '#'}")
     return key
 
 
@@ -295,7 +292,7 @@ def _nesting_edge(graph: Graph, by_pointer: dict[str, Field], container: Contain
 
 def _json_edge(graph: Graph, item: Field, source: str, target: Container, kind: str) -> None:
     label = target.display if target.file == item.location.file else target.label
-    graph.add_edge(Edge(source, target.key, kind, item, item.qualified_name, label))
+    graph.add_edge(Edge(source, target.key, kind, item, f"{graph.containers[source].display}.{item.name}", label))
 
 
 def spell(path: Iterable[Hop]) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from datalint.graph import Container, Graph, Hop, spell
+from datalint.graph import Container, Graph, Hop, build_graph, spell
 from datalint.matching import MAX_TERM_TOKENS, Vocabulary, term_key
 from datalint.model import SEVERITY_RANK, Evidence, Field, Finding
 from datalint.rulebook import Rule, expand_terms
@@ -106,7 +106,9 @@ def evaluate(rules: Sequence[Rule], graph: Graph, findings: Sequence[Finding], v
         check = rule.graph["check"]
         if check == "raise":
             for original, replacement in _raise(rule, context):
-                raised.setdefault(id(original), replacement)
+                known = raised.get(id(original))
+                if known is None or len(replacement.path) < len(known.path):
+                    raised[id(original)] = replacement
         else:
             found.extend(_CHECKS[check](rule, context))
     return found, raised
@@ -158,24 +160,35 @@ def _lookups(rule: Rule, context: _Context) -> set[str]:
 
 def _reach(rule: Rule, context: _Context) -> Iterator[Finding]:
     """Each persona and each identity container it can be joined to, once,
-    by the shortest path, at the path's first edge."""
+    by the shortest path, at the path's first edge. Two personas joined to
+    each other (an ad and its advertiser's profile) are one finding, from
+    the one whose partner holds more; an object nested in a target is part
+    of it."""
     identity = _Containers(rule.graph.get("identity"), context.vocabulary)
     hops = rule.graph.get("max-hops", 4)
     stops = _lookups(rule, context)
+    graph = context.graph
+    candidates: dict[tuple[str, str], tuple[tuple[Evidence, ...], tuple[Hop, ...], list[Finding], tuple[Evidence, ...]]] = {}
     for persona, why in _personas(rule, context):
-        paths = context.graph.paths(persona.key, hops, stops)
-        for key, path in sorted(paths.items(), key=lambda pair: (len(pair[1]), pair[0])):
-            if not path:
-                continue
-            target = context.graph.containers[key]
+        paths = graph.paths(persona.key, hops, stops)
+        for key, path in paths.items():
             connected = _connected(rule, context.by_container.get(key, ()))
-            named = identity.evidence(target, context.graph) if not connected else ()
-            if not connected and not named:
-                continue
-            held = _named(connected) if connected else f"{target.display} by its name"
-            message = f"{persona.display} can be joined to {target.display} ({spell(path)}: {held})"
-            evidence = (*why, *named, *(Evidence("finding", finding.code) for finding in connected))
-            yield _finding(rule, path[0].edge.carrier, message, evidence, path, target.label)
+            named = () if connected or not path else identity.evidence(graph.containers[key], graph)
+            if path and (connected or named):
+                candidates[(persona.key, key)] = (why, path, connected, named)
+    for (start, end), (why, path, connected, named) in sorted(candidates.items(), key=lambda item: (item[0][0], len(item[1][1]), item[0][1])):
+        last = path[-1]
+        if last.edge.kind == "nesting" and not last.reverse and (start, last.edge.source) in candidates:
+            continue
+        mirror = candidates.get((end, start))
+        if mirror is not None and (len(mirror[2]), start) > (len(connected), end):
+            continue
+        persona, target = graph.containers[start], graph.containers[end]
+        held = _named(connected) if connected else f"{target.display} by its name"
+        reached = target.display if target.file == persona.file else target.label
+        message = f"{persona.display} can be joined to {reached} ({spell(path)}: {held})"
+        evidence = (*why, *named, *(Evidence("finding", finding.code) for finding in connected))
+        yield _finding(rule, path[0].edge.carrier, message, evidence, path, target.label)
 
 
 def _raise(rule: Rule, context: _Context) -> Iterator[tuple[Finding, Finding]]:
@@ -198,8 +211,9 @@ def _raise(rule: Rule, context: _Context) -> Iterator[tuple[Finding, Finding]]:
 
 
 def _combination(rule: Rule, context: _Context) -> Iterator[Finding]:
-    """Every group present in one container, or in two joined by one edge
-    (neither enough alone): reported once per container or pair."""
+    """Every group present in one container, or in two joined by one edge:
+    reported once per container holding the first group (a person with
+    three addresses is one finding), with the first join that completes it."""
     groups = [(group.get("findings", ()), TermSet(group.get("field", ()), context.vocabulary)) for group in rule.graph["groups"]]
     graph = context.graph
     stops = _lookups(rule, context)
@@ -220,9 +234,10 @@ def _combination(rule: Rule, context: _Context) -> Iterator[Finding]:
             why.append(Evidence("name", terms.find(item.name)) if item is not None else None)  # type: ignore[arg-type]
         if any(fields):
             covered[key], evidence[key] = fields, why
-    reported: set[frozenset[str]] = set()
     for key in sorted(covered):
         here = covered[key]
+        if here[0] is None:
+            continue  # each combination is reported once, from where its first group is
         container = graph.containers[key]
         if all(here):
             first = min(here, key=lambda item: (item.location.line, item.location.column))  # type: ignore[union-attr]
@@ -232,18 +247,17 @@ def _combination(rule: Rule, context: _Context) -> Iterator[Finding]:
         for hop in graph.neighbours(key):
             other = hop.edge.source if hop.reverse else hop.edge.target
             there = covered.get(other)
-            pair = frozenset((key, other))
-            if there is None or all(there) or pair in reported or (key in stops or other in stops):
+            if there is None or key in stops or other in stops:
                 continue
             joined = [mine or theirs for mine, theirs in zip(here, there)]
             if not all(joined):
                 continue
-            reported.add(pair)
             target = graph.containers[other]
             names = ", ".join(item.name for item in joined)  # type: ignore[union-attr]
             message = f"{container.display} and {target.display} together hold {names} ({spell((hop,))})"
             why = [mine or theirs for mine, theirs in zip(evidence[key], evidence[other])]
             yield _finding(rule, hop.edge.carrier, message, why, (hop,), target.label)  # type: ignore[arg-type]
+            break
 
 
 def _spread(rule: Rule, context: _Context) -> Iterator[Finding]:
@@ -267,24 +281,50 @@ def _blob(rule: Rule, context: _Context) -> Iterator[Finding]:
     """Free-form fields (``jsonb``, ``text``, an object without properties)
     whose name or description says what they hold."""
     holds = rule.graph["holds"]
-    types = TermSet(holds["type"], context.vocabulary)
+    structured = TermSet(holds["type"], context.vocabulary)
+    text = TermSet(holds.get("text", ()), context.vocabulary)
     names = TermSet(holds.get("field", ()), context.vocabulary)
     texts = TermSet(holds.get("description", ()), context.vocabulary)
     unless = TermSet(holds.get("unless", ()), context.vocabulary)
     graph = context.graph
     for container in sorted(graph.containers.values(), key=lambda each: each.key):
         for item in container.fields:
-            kind = types.find(item.type or "")
             # A field that carries an edge is a key, a $ref or an object
             # with properties of its own: not free-form.
-            if kind is None or id(item) in graph.keys or item.links or unless.find(item.name):
+            if not item.type or id(item) in graph.keys or item.links or unless.find(item.name):
                 continue
+            kind = structured.find(item.type)
             said = names.find(item.name)
-            evidence = [Evidence("type", kind), Evidence("name", said)] if said else []
-            if not said and item.description and (term := texts.find(item.description)):
-                evidence = [Evidence("type", kind), Evidence("description", term)]
-            if evidence:
-                yield _finding(rule, item, f"{item.qualified_name} ({item.type}) says it holds {evidence[1].term}", evidence)
+            if said is not None and (kind := kind or text.find(item.type)) is not None:
+                evidence = (Evidence("type", kind), Evidence("name", said))
+            elif kind is not None and item.description and (said := texts.find(item.description)) is not None:
+                evidence = (Evidence("type", kind), Evidence("description", said))
+            else:
+                continue
+            yield _finding(rule, item, f"{item.qualified_name} ({item.type}) says it holds {said}", evidence)
 
 
 _CHECKS = {"reach": _reach, "combination": _combination, "spread": _spread, "blob": _blob}
+
+
+def link(
+    rules: Sequence[Rule],
+    vocabulary: Vocabulary,
+    linted: list[tuple[tuple[Field, ...], list[Finding]]],
+    enabled: frozenset[str] | None,
+    scopes: dict[str, str],
+) -> list[tuple[tuple[Field, ...], list[Finding]]]:
+    """Each file's fields and findings (as the field rules left them) with
+    the graph rules' findings added to the file of the field that carries
+    them, and raised findings in place of the ones they raise. Graph rules
+    that do not run cost nothing: the graph is built only for one that does."""
+    graph_rules = [rule for rule in rules if rule.graph and (enabled is None or rule.code in enabled)]
+    if not graph_rules:
+        return linted
+    graph = build_graph((item for fields, _findings in linted for item in fields), scopes)
+    found, raised = evaluate(graph_rules, graph, [finding for _fields, findings in linted for finding in findings], vocabulary)
+    owner = {id(item): number for number, (fields, _findings) in enumerate(linted) for item in fields}
+    result = [(fields, [raised.get(id(finding), finding) for finding in findings]) for fields, findings in linted]
+    for finding in found:
+        result[owner[id(finding.field)]][1].append(finding)
+    return result

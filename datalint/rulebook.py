@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,10 @@ class Rulebook:
     compiled: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     """The engine's index (``datalint.engine.compile_rules``), when it came
     with the rulebook from the cache or was compiled for it."""
+    key: str | None = field(default=None, repr=False, compare=False)
+    """Hash of the exact bytes of every pack, the schema, the vocabulary and
+    the compiling code (None if some pack could not be read): a result
+    cache can key on it."""
 
     @classmethod
     def build(cls, rules: Sequence[Rule], general_words: Iterable[str]) -> Rulebook:
@@ -154,16 +158,16 @@ def load_rulebook(extra_dirs: Sequence[Path] = (), *, cache: bool = True) -> tup
     """
     builtin = builtin_rules_dir()
     sources, problems = _read_sources(builtin, extra_dirs)
-    key = _cache_key(sources) if cache and not problems else None
-    if key is not None:
+    key = _cache_key(sources) if not problems else None
+    if key is not None and cache:
         cached = _read_cache(key)
         if cached is not None:
-            return cached, []
+            return replace(cached, key=key), []
     rulebook, load_problems = _load(builtin, sources)
     problems += load_problems
-    if key is not None and not problems:
+    if key is not None and cache and not problems:
         _write_cache(key, rulebook)
-    return rulebook, problems
+    return (replace(rulebook, key=key) if not problems else rulebook), problems
 
 
 def _read_sources(builtin: Path, extra_dirs: Sequence[Path]) -> tuple[list[tuple[int, Path, bytes | None]], list[Diagnostic]]:

@@ -11,15 +11,18 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from datalint.baseline import without_baselined
 from datalint.config import Settings
 from datalint.diagnostics import SETUP_CODES, diagnostic
 from datalint.engine import PATTERN_TIMEOUT, Engine, PatternTimeout
 from datalint.files import DEFAULT_MAX_BYTES, SQL_SUFFIXES, InputFile, discover, read_text
+from datalint.linkage import link
 from datalint.model import SEVERITY_RANK, Diagnostic, Field, Finding, ReadResult, Report
 from datalint.policy import Policy
 from datalint.scope import dialect_for, select_files
+from datalint.sources.migrations import MigrationFolder, group, replay
 from datalint.suppressions import Suppressor, today
 from datalint.targets import DatabaseTarget, split_targets
 
@@ -38,6 +41,8 @@ class RunOptions:
     """The day suppressions' ``until`` is compared with; None for ``suppressions.today()``."""
     max_file_size: int = DEFAULT_MAX_BYTES
     """Larger files are skipped with a DL001 (``--max-file-size``)."""
+    migrations: tuple[Path, ...] = ()
+    """Folders read as ordered migrations whatever their files are named (``--migrations``)."""
 
 
 def run(targets: Sequence[str], engine: Engine, options: RunOptions = RunOptions()) -> Report:
@@ -45,16 +50,22 @@ def run(targets: Sequence[str], engine: Engine, options: RunOptions = RunOptions
     discovered, problems = discover(paths)
     report = Report(diagnostics=list(problems))
     suppressor = Suppressor(engine.rules, options.today or today())
-    for file in [*select_files(discovered, paths, options.settings), *databases]:
-        result = _read(file, options)
-        report.diagnostics.extend(result.diagnostics)
-        if result.skipped:
-            report.skipped[result.skipped] = report.skipped.get(result.skipped, 0) + 1
-            continue
-        report.checked.append(file.display)
-        findings, problems = _evaluate(engine, result.fields, file, options)
-        report.diagnostics.extend(problems)
-        report.findings.extend(suppressor.apply(result.fields, findings))
+    linted: list[tuple[tuple[Field, ...], list[Finding]]] = []
+    scopes: dict[str, str] = {}
+    for unit in [*group(select_files(discovered, paths, options.settings), options.migrations), *databases]:
+        for file, result in _read_unit(unit, options):
+            report.diagnostics.extend(result.diagnostics)
+            if result.skipped:
+                report.skipped[result.skipped] = report.skipped.get(result.skipped, 0) + 1
+                continue
+            report.checked.append(file.display)
+            if isinstance(unit, MigrationFolder):
+                scopes[file.display] = unit.display
+            findings, problems = _evaluate(engine, result.fields, file, options)
+            report.diagnostics.extend(problems)
+            linted.append((result.fields, findings))
+    for fields, findings in link(engine.rules, engine.vocabulary, linted, options.policy.enabled, scopes):
+        report.findings.extend(suppressor.apply(fields, findings))
     report.findings = options.policy.apply(report.findings)
     if options.baseline is not None:
         report.findings = without_baselined(report.findings, options.baseline)
@@ -63,25 +74,34 @@ def run(targets: Sequence[str], engine: Engine, options: RunOptions = RunOptions
     return report
 
 
-def _read(file: InputFile | DatabaseTarget, options: RunOptions) -> ReadResult:
-    """Read one file, containing any internal error to that file."""
+def _read_unit(unit: InputFile | MigrationFolder | DatabaseTarget, options: RunOptions) -> list[tuple[InputFile | DatabaseTarget, ReadResult]]:
+    """A file or database as read; a migration folder's files as the
+    migrations after each leave them."""
+    if isinstance(unit, MigrationFolder):
+        return replay([(file, *_read(file, options)) for file in unit.files])
+    return [(unit, _read(unit, options)[0])]
+
+
+def _read(file: InputFile | DatabaseTarget, options: RunOptions) -> tuple[ReadResult, str | None]:
+    """Read one file, containing any internal error to that file; with its
+    text when it had one."""
     if isinstance(file, DatabaseTarget):
         from datalint.sources.database import read_database
 
-        return read_database(file, options.debug)
+        return read_database(file, options.debug), None
     text = read_text(file, options.max_file_size)
     if isinstance(text, ReadResult):
-        return text
+        return text, None
     try:
-        return _dispatch(text, file, options)
+        return _dispatch(text, file, options), text
     except Exception as error:  # noqa: BLE001 - one broken file must not stop the run
         if options.debug:
             raise
         problem = _internal_error(error, "reading", file.display)
-        return ReadResult(diagnostics=(problem,), skipped="internal error")
+        return ReadResult(diagnostics=(problem,), skipped="internal error"), None
 
 
-def _evaluate(engine: Engine, fields: Sequence[Field], file: InputFile, options: RunOptions) -> tuple[list[Finding], list[Diagnostic]]:
+def _evaluate(engine: Engine, fields: Sequence[Field], file: InputFile | DatabaseTarget, options: RunOptions) -> tuple[list[Finding], list[Diagnostic]]:
     """Findings for one file's fields. A rule that fails on a field costs
     that field a diagnostic, not the run: the other fields are still checked."""
     findings: list[Finding] = []

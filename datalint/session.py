@@ -45,6 +45,7 @@ class Choices:
     check_metaschema: bool = False
     debug: bool = False
     max_file_size: int = DEFAULT_MAX_BYTES
+    migrations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,9 @@ def lint(paths: Sequence[str], choices: Choices) -> Outcome:
     if problems:
         return Outcome(Report(diagnostics=[*pack_problems, *problems]), (), settings.fail_on)
     policy = Policy.build(settings, index)
-    options = RunOptions(choices.check_metaschema, choices.debug, settings, policy, known, max_file_size=choices.max_file_size)
-    report = run(paths or (".",), Engine(rulebook), options)
+    folders = tuple(Path(folder) for folder in choices.migrations)
+    options = RunOptions(choices.check_metaschema, choices.debug, settings, policy, known, max_file_size=choices.max_file_size, migrations=folders)
+    report = run(paths or choices.migrations or (".",), Engine(rulebook), options)
     report.diagnostics[:0] = pack_problems
     return Outcome(report, tuple(policy.describe(index.rules)), settings.fail_on)
 

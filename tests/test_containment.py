@@ -30,11 +30,13 @@ rules:
     match: {pattern: ['(x+x+)+y']}
     examples: {flag: [a], pass: [b]}
 """
+#: Holds the rule regex's required literal ("y"), so no prefilter skips it.
+SLOW_TEXT = "^" + "x" * 5000 + "!y$"
 SCHEMA = {
     "type": "object",
     "properties": {
-        "code": {"type": "string", "pattern": "^" + "x" * 5000 + "$"},
-        "passport_number": {"type": "string", "pattern": "^" + "x" * 5000 + "$"},
+        "code": {"type": "string", "pattern": SLOW_TEXT},
+        "passport_number": {"type": "string", "pattern": SLOW_TEXT},
         "stage_name": {"type": "string"},
     },
 }

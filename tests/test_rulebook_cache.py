@@ -112,3 +112,14 @@ def test_the_key_covers_the_compiling_code(cache, monkeypatch):
     monkeypatch.setattr(rulebook_module, "__version__", "0.0.0-other")
     load_rulebook()
     assert len(list(cache.glob("rulebook-*.json"))) == 2
+
+
+def test_the_key_names_the_rule_set(cache, tmp_path):
+    plain, _ = load_rulebook()
+    uncached, _ = load_rulebook(cache=False)
+    assert plain.key and plain.key == uncached.key
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "custom.yaml").write_text(GOOD_RULE, encoding="utf-8")
+    custom, _ = load_rulebook([packs])
+    assert custom.key not in (None, plain.key)

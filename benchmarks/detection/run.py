@@ -7,6 +7,11 @@ recall per category and overall against the project targets, then every miss and
 every false alarm so that rule writers can fix them. Exit status 1 when a target
 is missed, 2 when the labelled set itself is malformed.
 
+``--set`` picks the items: ``labelled`` (default, ``labelled/*.yaml``, the set the
+rules were developed against), ``holdout`` (``holdout/*.yaml``, written blind to the
+rules and to the first set, to measure whether the rules generalise) or ``all``
+(both together; an item present in both sets is reported as a duplicate).
+
 Scoring, per item with label L and the set F of categories that fired on it:
 
 * L is ``none``: every category in F gets a false positive (the item is one
@@ -25,6 +30,8 @@ datalint itself fails on the corpus).
     /work/venv/bin/python benchmarks/detection/run.py --misses --category travel
     /work/venv/bin/python benchmarks/detection/run.py --false-alarms
     /work/venv/bin/python benchmarks/detection/run.py --stats
+    /work/venv/bin/python benchmarks/detection/run.py --set holdout
+    /work/venv/bin/python benchmarks/detection/run.py --set all --stats
     /work/venv/bin/python benchmarks/detection/run.py --corpus
 """
 
@@ -43,6 +50,12 @@ import yaml
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 LABELLED_DIR = HERE / "labelled"
+HOLDOUT_DIR = HERE / "holdout"
+SETS = {
+    "labelled": (LABELLED_DIR,),
+    "holdout": (HOLDOUT_DIR,),
+    "all": (LABELLED_DIR, HOLDOUT_DIR),
+}
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 
 CATEGORIES = (
@@ -105,11 +118,16 @@ class LabelError(Exception):
     pass
 
 
-def load_items(directory: Path = LABELLED_DIR) -> list[Item]:
-    """All labelled items, validated. Raises LabelError listing every problem."""
-    files = sorted(directory.glob("*.yaml"))
-    if not files:
-        raise LabelError(f"no labelled files in {directory}")
+def load_items(directory: Path | tuple[Path, ...] = LABELLED_DIR) -> list[Item]:
+    """All labelled items of one directory (or several, read in order), validated.
+    Raises LabelError listing every problem, including items repeated across them."""
+    directories = (directory,) if isinstance(directory, Path) else tuple(directory)
+    files = []
+    for folder in directories:
+        found = sorted(folder.glob("*.yaml"))
+        if not found:
+            raise LabelError(f"no labelled files in {folder}")
+        files.extend(found)
     items: list[Item] = []
     problems: list[str] = []
     for path in files:
@@ -417,8 +435,14 @@ def print_list(title: str, outcomes: list[Outcome]) -> None:
 
 
 def labelled_main(args: argparse.Namespace) -> int:
+    if args.labelled is not None:  # hidden override: one directory of labelled items
+        directories: tuple[Path, ...] = (Path(args.labelled),)
+        description = args.labelled
+    else:
+        directories = SETS[args.set]
+        description = f"{args.set} ({', '.join(_display(str(d), REPO) for d in directories)})"
     try:
-        items = load_items(Path(args.labelled))
+        items = load_items(directories)
     except LabelError as error:
         print(f"labelled set is malformed:\n{error}", file=sys.stderr)
         return 2
@@ -427,7 +451,7 @@ def labelled_main(args: argparse.Namespace) -> int:
         return 0
     engine, rulebook = load_engine()
     results = evaluate(items, engine)
-    print(f"datalint detection benchmark: {len(rulebook.rules)} rules, labelled set {args.labelled}\n")
+    print(f"datalint detection benchmark: {len(rulebook.rules)} rules, labelled set {description}\n")
     print_table(results, args.category)
     print()
     print_counts(items, results)
@@ -521,7 +545,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--false-alarms", action="store_true", help="list false alarms")
     parser.add_argument("--category", choices=CATEGORIES, help="restrict the table and lists to one category")
     parser.add_argument("--stats", action="store_true", help="describe the labelled set (files, categories, languages) and exit")
-    parser.add_argument("--labelled", default=str(LABELLED_DIR), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--set",
+        choices=tuple(SETS),
+        default="labelled",
+        help="which labelled items to score: labelled/ (default; the rules were tuned on it), "
+        "holdout/ (written blind to the rules and to the first set) or all (both)",
+    )
+    parser.add_argument("--labelled", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--corpus",
         nargs="?",

@@ -42,6 +42,11 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         result["pointer"] = field.pointer
     if field.location.fragment:
         result["fragment"] = field.location.fragment
+    if finding.path:
+        result["path"] = [
+            {"from": step.source, "to": step.target, "kind": step.kind, "direction": "reverse" if step.reverse else "forward"}
+            for step in finding.path
+        ]
     if finding.suppressed is not None:
         result["suppressed"] = {"reason": finding.suppressed.reason, "until": finding.suppressed.until, "kind": "inSource"}
     return result

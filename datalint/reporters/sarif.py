@@ -95,6 +95,9 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
         "partialFingerprints": {"datalint/v1": fingerprint(finding)},
         "properties": {"category": finding.category, "evidence": [f"{e.source}: {e.term}" for e in finding.evidence]},
     }
+    if finding.path:
+        arrows = {False: "->", True: "<-"}
+        result["properties"]["path"] = [f"{step.source} {arrows[step.reverse]} {step.target} ({step.kind})" for step in finding.path]
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
     if finding.suppressed is not None:

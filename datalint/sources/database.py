@@ -32,7 +32,7 @@ import re
 import traceback
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +56,10 @@ SKIPPED = "unreachable database"
 
 #: Default drivers, for URLs that name none (``postgresql://``, ``mysql://``).
 _DRIVERS = {"sqlite": "sqlite+pysqlite", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"}
-_DRIVER_PACKAGES = {"psycopg": "psycopg", "psycopg2": "psycopg2", "pymysql": "PyMySQL", "mysqldb": "mysqlclient", "asyncpg": "asyncpg"}
+_ASYNC_DRIVERS = frozenset({"asyncpg", "psycopg_async", "aiomysql", "asyncmy", "aiosqlite"})
+_EXTRA_PACKAGES = frozenset({"psycopg", "PyMySQL"})
+"""The drivers the ``db`` extra installs."""
+_DRIVER_PACKAGES = {"psycopg": "psycopg", "psycopg2": "psycopg2", "pymysql": "PyMySQL", "mysqldb": "mysqlclient"}
 _SQL_DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql"}
 #: Schemas that belong to the server, not to the application.
 _SYSTEM_SCHEMAS = {
@@ -145,6 +148,8 @@ def _engine(target: DatabaseTarget, sqlalchemy: Any) -> Engine:
         family = "postgresql"
     if "+" not in url.drivername:
         url = url.set(drivername=_DRIVERS[family if family in _DRIVERS else target.kind])
+    elif url.get_driver_name() in _ASYNC_DRIVERS:
+        raise _Unreachable(f"{url.get_driver_name()} is an asyncio driver, which datalint cannot use: drop the +driver from the URL")
     options: dict[str, Any] = {"poolclass": NullPool, "hide_parameters": True}
     if target.kind == "sqlite":
         path = _sqlite_file(url.database)
@@ -165,13 +170,19 @@ def _engine(target: DatabaseTarget, sqlalchemy: Any) -> Engine:
     try:
         return sqlalchemy.create_engine(url, **options)
     except ImportError as error:
-        package = _DRIVER_PACKAGES.get(error.name or "", error.name or "the driver")
-        raise _Unreachable(f"the database driver {package} is not installed: {INSTALL_HINT}") from None
+        raise _Unreachable(_missing_driver(error)) from None
     except sqlalchemy.exc.NoSuchModuleError:
         name = url.drivername if not isinstance(url, str) else "sqlite"
         raise _Unreachable(f"SQLAlchemy has no driver {name!r}; use {target.kind}:// ({INSTALL_HINT})") from None
     except sqlalchemy.exc.ArgumentError as error:
         raise _Unreachable(f"invalid database URL: {target.scrub(str(error))}") from None
+
+
+def _missing_driver(error: ImportError) -> str:
+    package = _DRIVER_PACKAGES.get((error.name or "").lower(), error.name or "the driver")
+    if package in _EXTRA_PACKAGES:
+        return f"the database driver {package} is not installed: {INSTALL_HINT}"
+    return f"the database driver {package} is not installed: pip install {package}, or drop the +driver from the URL to use the one datalint[db] installs"
 
 
 def _sqlite_file(database: str | None) -> Path:
@@ -202,11 +213,10 @@ def _connect(engine: Engine, target: DatabaseTarget) -> Iterator[Connection]:
 
     try:
         connection = engine.connect()
-    except sqlalchemy.exc.DBAPIError as error:
+    except sqlalchemy.exc.SQLAlchemyError as error:  # the server's refusal, or a driver SQLAlchemy cannot use
         raise _Unreachable(f"cannot connect: {_reason(error, target)}") from None
     except ImportError as error:  # some dialects import their driver on first connect
-        package = _DRIVER_PACKAGES.get(error.name or "", error.name or "the driver")
-        raise _Unreachable(f"the database driver {package} is not installed: {INSTALL_HINT}") from None
+        raise _Unreachable(_missing_driver(error)) from None
     try:
         try:
             _start_read_only(connection, target)
@@ -214,9 +224,10 @@ def _connect(engine: Engine, target: DatabaseTarget) -> Iterator[Connection]:
             raise _Unreachable(f"cannot start a read-only transaction: {_reason(error, target)}") from None
         yield connection
     finally:
-        try:
+        # Nothing was written; a connection the server already dropped must not hide why.
+        with suppress(Exception):
             connection.rollback()
-        finally:
+        with suppress(Exception):
             connection.close()
 
 
@@ -309,14 +320,14 @@ class _Reflector:
         try:
             with self._guard():
                 return self._bulk(schema, names)
-        except self.sqlalchemy.exc.DBAPIError:
+        except self.sqlalchemy.exc.SQLAlchemyError:
             pass
         tables = []
         for name in names:
             try:
                 with self._guard():
                     tables += self._bulk(schema, [name])
-            except self.sqlalchemy.exc.DBAPIError as error:
+            except self.sqlalchemy.exc.SQLAlchemyError as error:  # permission denied, dropped meanwhile, ...
                 table = self._new_table(schema, name)
                 message = f"cannot read table {table.container}: {_reason(error, self.target)}; its columns were not linted"
                 self.diagnostics.append(diagnostic("DL011", message, self.target.display, fragment=table.container))
@@ -331,7 +342,6 @@ class _Reflector:
                 yield
         else:
             yield
-        self.inspector.info_cache.clear()
 
     def _bulk(self, schema: str, names: list[str]) -> list[_Table]:
         inspector, wanted = self.inspector, {"schema": schema, "filter_names": names}
@@ -432,8 +442,8 @@ def _check_values(table: _Table, kind: str | None) -> dict[str, list[str]]:
     if not table.checks:
         return {}
     import sqlglot
-    from sqlglot.errors import SqlglotError
 
+    import datalint.sources.sql  # noqa: F401 - quiets sqlglot's logger, which would print the check's text
     from datalint.sources.sql_catalogue import Catalogue
     from datalint.sources.sql_tree import read_tree
 
@@ -446,8 +456,8 @@ def _check_values(table: _Table, kind: str | None) -> dict[str, list[str]]:
             for tree in sqlglot.parse(f"ALTER TABLE t ADD CONSTRAINT c CHECK ({text})", read=dialect):
                 if tree is not None:
                     read_tree(tree, 0, catalogue)
-        except (SqlglotError, RecursionError, ValueError):
-            continue  # a check that is not an IN-list: nothing to learn from it
+        except Exception:  # noqa: BLE001 - sqlglot raises assorted errors; an unreadable check only costs its values
+            continue
     values: dict[str, list[str]] = {}
     for column in table.columns:
         name = column["name"].lower()
