@@ -17,6 +17,7 @@ import argparse
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -50,6 +51,17 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()} ({sys.executable})"
 
 
+def rule_problems(settings: Settings) -> str:
+    """Problems loading the rule packs: a broken pack is never cached, so
+    every run would pay for YAML and JSON Schema validation."""
+    code = "from datalint.rulebook import load_rulebook; print(len(load_rulebook()[1]))"
+    result = subprocess.run([settings.python, "-c", code], capture_output=True, text=True, env=settings.env())
+    count = result.stdout.strip()
+    if result.returncode != 0:
+        return "the rulebook cannot be loaded"
+    return "" if count == "0" else f"{count} problems"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="run each benchmark once on small inputs")
@@ -66,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     modules = list(dict.fromkeys(TARGETS[t] for t in wanted if t in TARGETS))
     print(f"datalint benchmarks{' (smoke)' if settings.smoke else ''}: {machine()}")
     print(f"inputs in {settings.workdir}")
+    broken = rule_problems(settings)
+    if broken:
+        print(f"WARNING: the rule packs do not load cleanly ({broken}); every run revalidates them and the figures are not representative")
     started = time.perf_counter()
     version_time = None
     try:

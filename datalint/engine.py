@@ -40,8 +40,15 @@ _CACHE_LIMIT = 100_000
 _SHORT_TEXT = 8
 #: Long texts matched the plain way before the prefix set is built.
 _PROSE_BEFORE_PREFIXES = 64
-#: Between packed entries (``pack_index``); YAML text cannot hold it.
-_SEPARATOR = "\x1f"
+#: Between packed entries, and between keys and entries (``pack_index``):
+#: printable (JSON writes them as they are, not as escapes) and never in a
+#: term; a rule set that used them would simply not be cached.
+_SEPARATOR = "\u241f"
+_RECORD = "\u241e"
+#: Packed keys are grouped by this many leading letters.
+_BUCKET = 2
+#: Buckets unpacked one by one before the engine unpacks all of them.
+_LAZY_BUCKETS = 64
 
 
 class PatternTimeout(Exception):
@@ -84,14 +91,23 @@ def compile_rules(rulebook: Rulebook) -> dict[str, Any]:
 
 
 def pack_index(compiled: dict[str, Any]) -> dict[str, Any]:
-    """``compiled`` with each key's entries packed into one string, for the
-    rulebook cache: JSON parses one string far faster than a list of lists,
-    and the engine unpacks only the keys a run actually meets."""
-    index = {
-        source: {key: _SEPARATOR.join(f"{rule},{clause},{term}" for rule, clause, term in entries) for key, entries in keys.items()}
-        for source, keys in compiled["index"].items()
-    }
-    return {**compiled, "index": index}
+    """``compiled`` packed for the rulebook cache: per source, keys grouped
+    by their first two letters into buckets, each bucket one string of
+    ``key RS entries RS key RS entries ...``, entries ``rule,clause,term``
+    joined by US. Parsing one string is far faster than parsing a list of
+    lists, and a run unpacks only the buckets its texts reach: a small file
+    never builds the tens of thousands of keys that term products create."""
+    packed: dict[str, dict[str, list[str]]] = {}
+    for source, keys in compiled["index"].items():
+        buckets = packed.setdefault(source, {})
+        for key, entries in keys.items():
+            if any(_SEPARATOR in text or _RECORD in text for text in (key, *(term for _rule, _clause, term in entries))):
+                raise ValueError("a term holds a separator of the packed index")
+            buckets.setdefault(key[:_BUCKET], []).extend(
+                (key, _SEPARATOR.join(f"{rule},{clause},{term}" for rule, clause, term in entries))
+            )
+    buckets = {source: {head: _RECORD.join(items) for head, items in heads.items()} for source, heads in packed.items()}
+    return {"buckets": buckets, "patterns": compiled["patterns"], "required": compiled["required"]}
 
 
 # Syntax where the ``regex`` module and ``re`` read a pattern differently
@@ -154,8 +170,15 @@ class Engine:
         self._split = rulebook.vocabulary.split
         compiled = rulebook.compiled if rulebook.compiled is not None else compile_rules(rulebook)
         # Own copies: entries (lists, or strings from the cache) are turned
-        # into Entry tuples on their first hit.
-        self._index: dict[str, dict[str, Any]] = {s: dict(compiled["index"].get(s, {})) for s in TERM_SOURCES}
+        # into Entry tuples on their first hit; packed buckets are unpacked
+        # into the index when a text first reaches one.
+        if "buckets" in compiled:
+            self._index: dict[str, dict[str, Any]] = {s: {} for s in TERM_SOURCES}
+            self._pending = {s: dict(compiled["buckets"].get(s, {})) for s in TERM_SOURCES}
+        else:
+            self._index = {s: dict(compiled["index"].get(s, {})) for s in TERM_SOURCES}
+            self._pending = {s: {} for s in TERM_SOURCES}
+        self._unpacked = 0
         self._pattern_entries: list[list[Any]] = compiled["patterns"]
         # [entry, literals it requires, compiled regex or None until needed]
         self._patterns: list[list[Any]] | None = None
@@ -180,7 +203,8 @@ class Engine:
         if hits is not None:
             return hits
         index = self._index[source]
-        if not index:
+        pending = self._pending[source]
+        if not index and not pending:
             return _NO_HITS
         # Spellings of one name (snake, camel, upper case) share their tokens.
         tokens = self._split(text)
@@ -192,11 +216,12 @@ class Engine:
             if prefixes is None and len(tokens) > _SHORT_TEXT:
                 self._prose += 1
                 if self._prose > _PROSE_BEFORE_PREFIXES:  # worth its ~2 ms only on large inputs
+                    self._unpack_all(source)
                     prefixes = self._prefixes[source] = _prefixes(index)
             if prefixes is None or len(tokens) <= _SHORT_TEXT:
                 for start in range(len(tokens)):
                     for glued in accumulate(tokens[start : start + MAX_TERM_TOKENS]):
-                        if glued in index and glued not in keys:
+                        if (glued in index or (pending and glued[:_BUCKET] in pending and self._unpack(source, glued))) and glued not in keys:
                             keys.append(glued)
             else:  # prose: stop each run as soon as no term key starts with it
                 for start in range(len(tokens)):
@@ -215,6 +240,23 @@ class Engine:
             cache.clear()
         cache[text] = hits
         return hits
+
+    def _unpack(self, source: str, glued: str) -> bool:
+        """Unpack the bucket ``glued`` falls in; whether ``glued`` is a key."""
+        self._unpacked += 1
+        if self._unpacked > _LAZY_BUCKETS:  # a large run: unpack the rest at once
+            self._unpack_all(source)
+        else:
+            items = self._pending[source].pop(glued[:_BUCKET]).split(_RECORD)
+            self._index[source].update(zip(items[0::2], items[1::2]))
+        return glued in self._index[source]
+
+    def _unpack_all(self, source: str) -> None:
+        pending, index = self._pending[source], self._index[source]
+        for packed in pending.values():
+            items = packed.split(_RECORD)
+            index.update(zip(items[0::2], items[1::2]))
+        pending.clear()
 
     def _intern(self, key: tuple[Any, ...], source: str, keys: list[str] | None, parts: list[tuple[Entry, ...]] = ()) -> tuple[Entry, ...]:
         """One shared tuple per distinct combination of hits, so that what a

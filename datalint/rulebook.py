@@ -26,7 +26,7 @@ from datalint.model import Diagnostic
 SCHEMA_FILE = "rule.schema.json"
 VOCABULARY_FILE = "words.txt"
 #: Bumped whenever the cached form changes shape.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 4
 #: The code the compiled rulebook depends on: a change to how terms are
 #: tokenised must never be served a rulebook compiled by the old code.
 _COMPILER_FILES = ("matching.py", "engine.py", "rulebook.py")

@@ -372,7 +372,7 @@ class _Reflector:
 
     def _type_text(self, column_type: Any) -> str | None:
         text = _type_text(column_type, self.kind)
-        schema = self.enum_schemas.get(getattr(column_type, "name", None) or "")
+        schema = self.enum_schemas.get(getattr(column_type, "name", None) or "") if _type_labels(column_type) else None
         if schema and text and "." not in text and getattr(column_type, "schema", None) is None:
             return f"{schema}.{text}"
         return text
