@@ -36,19 +36,17 @@ Entry = tuple[int, int, str, str]
 _NO_HITS: tuple[Entry, ...] = ()
 #: Distinct texts each per-source cache holds before it starts again from empty.
 _CACHE_LIMIT = 100_000
-#: Texts of more tokens than this (prose) are matched with prefix pruning.
+#: Texts of more tokens than this (prose) have their runs pruned by ``_heads``.
 _SHORT_TEXT = 8
-#: Long texts matched the plain way before the prefix set is built.
-_PROSE_BEFORE_PREFIXES = 64
 #: Between packed entries, and between keys and entries (``pack_index``):
-#: printable (JSON writes them as they are, not as escapes) and never in a
-#: term; a rule set that used them would simply not be cached.
-_SEPARATOR = "\u241f"
-_RECORD = "\u241e"
+#: ASCII, so JSON keeps the buckets one-byte strings (fast to parse), and
+#: never in a term; a rule set that used them would simply not be cached.
+_SEPARATOR = "\n"
+_RECORD = "\t"
 #: Packed keys are grouped by this many leading letters.
-_BUCKET = 2
+_BUCKET = 4
 #: Buckets unpacked one by one before the engine unpacks all of them.
-_LAZY_BUCKETS = 64
+_LAZY_BUCKETS = 1024
 
 
 class PatternTimeout(Exception):
@@ -90,24 +88,33 @@ def compile_rules(rulebook: Rulebook) -> dict[str, Any]:
     return {"index": index, "patterns": patterns, "required": required}
 
 
-def pack_index(compiled: dict[str, Any]) -> dict[str, Any]:
-    """``compiled`` packed for the rulebook cache: per source, keys grouped
-    by their first two letters into buckets, each bucket one string of
-    ``key RS entries RS key RS entries ...``, entries ``rule,clause,term``
-    joined by US. Parsing one string is far faster than parsing a list of
-    lists, and a run unpacks only the buckets its texts reach: a small file
-    never builds the tens of thousands of keys that term products create."""
-    packed: dict[str, dict[str, list[str]]] = {}
+def pack_index(compiled: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``compiled`` packed for the rulebook cache, as (header, blob). Per
+    source, keys are grouped by their first four letters into buckets, each
+    one string of ``key TAB entries TAB key TAB entries ...`` (entries
+    ``rule,clause,term`` joined by newlines) stored in the blob; the header
+    gives each bucket's byte offset and length in the blob's UTF-8. A run
+    reads the blob and decodes only the buckets its texts reach: a small
+    file never builds the tens of thousands of keys term products create."""
+    parts: list[bytes] = []
+    offset = 0
+    buckets: dict[str, dict[str, list[int]]] = {}
     for source, keys in compiled["index"].items():
-        buckets = packed.setdefault(source, {})
+        grouped: dict[str, list[str]] = {}
         for key, entries in keys.items():
             if any(_SEPARATOR in text or _RECORD in text for text in (key, *(term for _rule, _clause, term in entries))):
                 raise ValueError("a term holds a separator of the packed index")
-            buckets.setdefault(key[:_BUCKET], []).extend(
+            grouped.setdefault(key[:_BUCKET], []).extend(
                 (key, _SEPARATOR.join(f"{rule},{clause},{term}" for rule, clause, term in entries))
             )
-    buckets = {source: {head: _RECORD.join(items) for head, items in heads.items()} for source, heads in packed.items()}
-    return {"buckets": buckets, "patterns": compiled["patterns"], "required": compiled["required"]}
+        heads = buckets.setdefault(source, {})
+        for head, items in grouped.items():
+            data = _RECORD.join(items).encode("utf-8")
+            heads[head] = [offset, len(data)]
+            parts.append(data)
+            offset += len(data)
+    header = {"buckets": buckets, "patterns": compiled["patterns"], "required": compiled["required"]}
+    return header, b"".join(parts).decode("utf-8")
 
 
 # Syntax where the ``regex`` module and ``re`` read a pattern differently
@@ -143,12 +150,6 @@ def required_literals(term: str) -> tuple[str, ...] | None:
     return tuple(runs)
 
 
-def _prefixes(index: dict[str, Any]) -> frozenset[str]:
-    """Every prefix of every key: a run of tokens that is none of them can
-    only grow into more of the same."""
-    return frozenset(key[:end] for key in index for end in range(1, len(key) + 1))
-
-
 def _unpack(raw: Any, source: str) -> tuple[Entry, ...]:
     if type(raw) is str:
         entries = []
@@ -179,6 +180,7 @@ class Engine:
             self._index = {s: dict(compiled["index"].get(s, {})) for s in TERM_SOURCES}
             self._pending = {s: {} for s in TERM_SOURCES}
         self._unpacked = 0
+        self._blob = compiled.get("blob", b"")
         self._pattern_entries: list[list[Any]] = compiled["patterns"]
         # [entry, literals it requires, compiled regex or None until needed]
         self._patterns: list[list[Any]] | None = None
@@ -191,8 +193,16 @@ class Engine:
         # identities: (rule number, evidence) pairs.
         self._verdicts: dict[Any, list[tuple[int, tuple[Evidence, ...]]]] = {}
         self._interned: dict[tuple[Any, ...], tuple[Entry, ...]] = {}
-        self._prefixes: dict[str, frozenset[str]] = {}
-        self._prose = 0
+        # The index entries an interned tuple was made of, key by key (its
+        # "units"), and what each unit decides on its own: see _one_source.
+        self._units: dict[int, tuple[tuple[Entry, ...], ...]] = {}
+        self._alone: dict[int, tuple[frozenset[int], tuple[tuple[int, str, str], ...]]] = {}
+        # The first letters of every key (all keys when shorter): a run of
+        # prose whose first letters are none of them cannot grow into a key.
+        self._heads = {
+            source: frozenset(self._pending[source]) | frozenset(key[:_BUCKET] for key in self._index[source])
+            for source in TERM_SOURCES
+        }
 
     # ------------------------------------------------------------- lookups
 
@@ -212,25 +222,20 @@ class Engine:
         hits = by_tokens.get(tokens)
         if hits is None:
             keys: list[str] = []
-            prefixes = self._prefixes.get(source)
-            if prefixes is None and len(tokens) > _SHORT_TEXT:
-                self._prose += 1
-                if self._prose > _PROSE_BEFORE_PREFIXES:  # worth its ~2 ms only on large inputs
-                    self._unpack_all(source)
-                    prefixes = self._prefixes[source] = _prefixes(index)
-            if prefixes is None or len(tokens) <= _SHORT_TEXT:
+            if len(tokens) <= _SHORT_TEXT:
                 for start in range(len(tokens)):
                     for glued in accumulate(tokens[start : start + MAX_TERM_TOKENS]):
                         if (glued in index or (pending and glued[:_BUCKET] in pending and self._unpack(source, glued))) and glued not in keys:
                             keys.append(glued)
-            else:  # prose: stop each run as soon as no term key starts with it
+            else:  # prose: stop a run once no term key starts with its first letters
+                heads = self._heads[source]
                 for start in range(len(tokens)):
                     glued = ""
                     for token in tokens[start : start + MAX_TERM_TOKENS]:
                         glued += token
-                        if glued not in prefixes:
+                        if len(glued) >= _BUCKET and glued[:_BUCKET] not in heads:
                             break
-                        if glued in index and glued not in keys:
+                        if (glued in index or (pending and glued[:_BUCKET] in pending and self._unpack(source, glued))) and glued not in keys:
                             keys.append(glued)
             hits = self._intern((source, *keys), source, keys) if keys else _NO_HITS
             if len(by_tokens) >= _CACHE_LIMIT:
@@ -247,36 +252,35 @@ class Engine:
         if self._unpacked > _LAZY_BUCKETS:  # a large run: unpack the rest at once
             self._unpack_all(source)
         else:
-            items = self._pending[source].pop(glued[:_BUCKET]).split(_RECORD)
+            start, length = self._pending[source].pop(glued[:_BUCKET])
+            items = str(self._blob[start : start + length], "utf-8").split(_RECORD)
             self._index[source].update(zip(items[0::2], items[1::2]))
         return glued in self._index[source]
 
     def _unpack_all(self, source: str) -> None:
         pending, index = self._pending[source], self._index[source]
-        for packed in pending.values():
-            items = packed.split(_RECORD)
+        for start, length in pending.values():
+            items = str(self._blob[start : start + length], "utf-8").split(_RECORD)
             index.update(zip(items[0::2], items[1::2]))
         pending.clear()
 
     def _intern(self, key: tuple[Any, ...], source: str, keys: list[str] | None, parts: list[tuple[Entry, ...]] = ()) -> tuple[Entry, ...]:
         """One shared tuple per distinct combination of hits, so that what a
         combination decides is worked out once (``_verdicts`` is keyed by
-        the tuple's identity; both are cleared together)."""
+        the tuple's identity; see ``_forget``)."""
         hits = self._interned.get(key)
         if hits is None:
-            if len(self._interned) >= _CACHE_LIMIT:
-                self._interned.clear()
-                self._verdicts.clear()
-            found: list[Entry] = []
+            units: list[tuple[Entry, ...]] = []
             index = self._index[source]
             for glued in keys or ():
                 entries = index[glued]
                 if type(entries) is not tuple:
                     entries = index[glued] = _unpack(entries, source)
-                found.extend(entries)
+                units.append(entries)
             for part in parts:
-                found.extend(part)
-            hits = self._interned[key] = tuple(found)
+                units.extend(self._units[id(part)])
+            hits = self._interned[key] = tuple(entry for unit in units for entry in unit)
+            self._units[id(hits)] = tuple(units)
         return hits
 
     def _texts_hits(self, source: str, texts: tuple[str, ...]) -> tuple[Entry, ...]:
@@ -353,6 +357,8 @@ class Engine:
     def evaluate(self, field: Field) -> list[Finding]:
         """Findings for one field, in rule-code order. Raises PatternTimeout
         (with the other rules' findings) when a rule regex ran out of time."""
+        if len(self._interned) >= _CACHE_LIMIT:
+            self._forget()
         parts = self._parts(field)
         if field.pattern and self._pattern_entries:
             matched, slow = self._pattern_hits(field.pattern)
@@ -371,7 +377,10 @@ class Engine:
         cacheable = parts[-1][0] != "pattern"  # pattern hits are not interned: their ids may be reused
         verdict = self._verdicts.get(key) if cacheable else None
         if verdict is None:
-            verdict = self._verdict([entry for _source, _text, hits in parts for entry in hits])
+            if len(parts) == 1 and cacheable:
+                verdict = self._one_source(self._units[key])
+            else:
+                verdict = self._verdict([entry for _source, _text, hits in parts for entry in hits])
             if cacheable:
                 self._verdicts[key] = verdict
         rules = self.rules
@@ -379,6 +388,52 @@ class Engine:
 
     def _findings(self, field: Field, hits: list[Entry]) -> list[Finding]:
         return [_finding(self.rules[number], field, evidence) for number, evidence in self._verdict(hits)]
+
+    def _forget(self) -> None:
+        """Start the caches afresh (a bound on memory for huge runs). All at
+        once, between fields: verdicts and units are keyed by the identity
+        of interned tuples, which the text caches hold."""
+        self._interned.clear()
+        self._verdicts.clear()
+        self._units.clear()
+        for source in TERM_SOURCES:
+            self._cache[source].clear()
+            self._by_tokens[source].clear()
+
+    def _one_source(self, units: tuple[tuple[Entry, ...], ...]) -> list[tuple[int, tuple[Evidence, ...]]]:
+        """``_verdict`` for hits that all come from one source, from what
+        each unit (one key's entries) decides alone: which rules it vetoes,
+        and which entries fire without another source (``any`` terms, and
+        ``all`` clauses that need only this source). Units recur across
+        many combinations, so this is mostly look-ups."""
+        vetoed: set[int] = set()
+        decided = []
+        for unit in units:
+            alone = self._alone.get(id(unit))
+            if alone is None:
+                alone = self._alone[id(unit)] = self._decide_alone(unit)
+            if alone[0]:
+                vetoed |= alone[0]
+            decided.append(alone[1])
+        by_rule: dict[int, dict[tuple[str, str], None]] = {}
+        for firing in decided:
+            for rule, source, term in firing:
+                if rule not in vetoed:
+                    seen = by_rule.get(rule)
+                    if seen is None:
+                        by_rule[rule] = {(source, term): None}
+                    else:
+                        seen[(source, term)] = None
+        return [(rule, tuple([Evidence(source, term) for source, term in by_rule[rule]])) for rule in sorted(by_rule)]
+
+    def _decide_alone(self, unit: tuple[Entry, ...]) -> tuple[frozenset[int], tuple[tuple[int, str, str], ...]]:
+        vetoes, firing = set(), []
+        for rule, clause, source, term in unit:
+            if clause == UNLESS:
+                vetoes.add(rule)
+            elif clause == ANY or self._required[(rule, clause)] <= {source}:
+                firing.append((rule, source, term))
+        return frozenset(vetoes), tuple(firing)
 
     def _verdict(self, hits: Iterable[Entry]) -> list[tuple[int, tuple[Evidence, ...]]]:
         """(rule number, evidence) of every rule the hits fire, in rule order."""

@@ -26,7 +26,7 @@ from datalint.model import Diagnostic
 SCHEMA_FILE = "rule.schema.json"
 VOCABULARY_FILE = "words.txt"
 #: Bumped whenever the cached form changes shape.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 7
 #: The code the compiled rulebook depends on: a change to how terms are
 #: tokenised must never be served a rulebook compiled by the old code.
 _COMPILER_FILES = ("matching.py", "engine.py", "rulebook.py")
@@ -245,9 +245,12 @@ def _cache_file(key: str) -> Path:
 def _read_cache(key: str) -> Rulebook | None:
     """The cached rulebook, or None on any miss, mismatch or damage."""
     try:
-        data = json.loads(_cache_file(key).read_bytes())
+        raw = _cache_file(key).read_bytes()
+        cut = raw.index(b"\n")
+        data = json.loads(raw[:cut])
         if data.get("format") != CACHE_FORMAT or data.get("key") != key:
             return None
+        data["compiled"]["blob"] = memoryview(raw)[cut + 1 :]
         return _from_cached(data)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
@@ -265,7 +268,9 @@ def _from_cached(data: dict[str, Any]) -> Rulebook:
 def _write_cache(key: str, rulebook: Rulebook) -> None:
     """Best effort and safe under concurrent runs: the file is written
     beside its final name and renamed over it in one step, and two runs
-    with the same key write the same bytes."""
+    with the same key write the same bytes. The file is one line of JSON
+    (rules, vocabulary, the index's layout), then the packed index
+    (``datalint.engine.pack_index``), decoded only where a run needs it."""
     payload = {
         "format": CACHE_FORMAT,
         "key": key,
@@ -277,10 +282,11 @@ def _write_cache(key: str, rulebook: Rulebook) -> None:
     try:
         from datalint.engine import pack_index
 
-        payload["compiled"] = pack_index(rulebook.compiled or {})
-        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        if _from_cached(json.loads(text)).rules != rulebook.rules:
+        payload["compiled"], blob = pack_index(rulebook.compiled or {})
+        header = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        if _from_cached(json.loads(header)).rules != rulebook.rules:
             return  # something in a pack (a YAML date, say) does not survive JSON: stay uncached
+        text = f"{header}\n{blob}"
         from datalint.atomic import write_atomic
 
         target = _cache_file(key)

@@ -40,3 +40,19 @@ def datalint(*args: str):
     from datalint.cli import main
 
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+#: A minimal valid custom rule pack, for tests of loading custom packs.
+GOOD_RULE = """
+rules:
+  - code: XX901
+    name: custom-rule
+    category: travel
+    severity: warning
+    summary: A custom rule for the tests
+    why: Because the tests need a rule that loads (C1).
+    cautions: [C1]
+    instead: Collect nothing at all.
+    match: {name: [tour date]}
+    examples: {flag: [tour_date], pass: [tour_guide]}
+"""

@@ -90,3 +90,14 @@ def test_index_phrases_are_all_reachable(rulebook):
         for term in list(expand_terms(rule.match.get("name", ())))[:20]:
             hits = engine._text_hits("name", term)
             assert any(entry[0] == number and entry[3] == term for entry in hits), (rule.code, term)
+
+
+def test_caches_start_afresh_without_changing_answers(rulebook, monkeypatch):
+    import datalint.engine as engine_module
+
+    fields = _fields()[:600]
+    expected = [[(f.code, f.evidence) for f in Engine(rulebook).evaluate(field)] for field in fields]
+    monkeypatch.setattr(engine_module, "_CACHE_LIMIT", 7)
+    small = Engine(rulebook)
+    assert [[(f.code, f.evidence) for f in small.evaluate(field)] for field in fields] == expected
+    assert [[(f.code, f.evidence) for f in small.evaluate(field)] for field in fields] == expected

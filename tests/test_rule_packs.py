@@ -11,6 +11,7 @@ import yaml
 
 from datalint.model import CATEGORIES
 from datalint.rulebook import builtin_rules_dir, load_cautions, load_rulebook, validate_pack
+from helpers import GOOD_RULE
 
 SCHEMA = json.loads((builtin_rules_dir() / "rule.schema.json").read_text(encoding="utf-8"))
 PACKS = sorted(builtin_rules_dir().glob("*.yaml"))
@@ -53,21 +54,6 @@ def _write_pack(directory: Path, text: str) -> Path:
     path = directory / "custom.yaml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-GOOD_RULE = """
-rules:
-  - code: XX901
-    name: custom-rule
-    category: travel
-    severity: warning
-    summary: A custom rule for the tests
-    why: Because the tests need a rule that loads (C1).
-    cautions: [C1]
-    instead: Collect nothing at all.
-    match: {name: [tour date]}
-    examples: {flag: [tour_date], pass: [tour_guide]}
-"""
 
 
 def test_custom_pack_loads_beside_builtin(tmp_path):

@@ -12,20 +12,8 @@ from datalint import rulebook as rulebook_module
 from datalint.engine import Engine
 from datalint.model import Field, Location
 from datalint.rulebook import load_rulebook
+from helpers import GOOD_RULE
 
-GOOD_RULE = """
-rules:
-  - code: XX901
-    name: custom-rule
-    category: travel
-    severity: warning
-    summary: A custom rule for the tests
-    why: Because the tests need a rule that loads (C1).
-    cautions: [C1]
-    instead: Collect nothing at all.
-    match: {name: [tour date]}
-    examples: {flag: [tour_date], pass: [tour_guide]}
-"""
 
 FIELDS = [
     Field(name=name, container="t", location=Location("f", 1, 1), context=(context,), description=description)

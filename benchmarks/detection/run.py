@@ -47,6 +47,8 @@ from typing import Any
 
 import yaml
 
+from datalint.model import CATEGORIES as MODEL_CATEGORIES
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 LABELLED_DIR = HERE / "labelled"
@@ -58,16 +60,8 @@ SETS = {
 }
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 
-CATEGORIES = (
-    "identity-document",
-    "nationality",
-    "immigration",
-    "travel",
-    "biometric",
-    "ethnicity",
-    "legal-identity",
-    "enforcement",
-)
+# Field categories: linkage is about paths between fields, not one field.
+CATEGORIES = tuple(c for c in MODEL_CATEGORIES if c != "linkage")
 NONE = "none"
 
 TARGET_PRECISION = 0.97
