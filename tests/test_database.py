@@ -359,19 +359,25 @@ def test_a_table_that_cannot_be_read_is_named_and_the_rest_linted(advertising_db
 # --- PostgreSQL: a real server ------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def postgres():
+def _started(start_server, load, label: str):
+    """A throwaway server with the advertising site loaded; skipped (or, in CI,
+    failed) with the reason when none can be started."""
     require_db_extra()
     try:
-        server_context = postgres_server()
+        server_context = start_server()
         server = server_context.__enter__()
     except Unavailable as reason:
-        skip_or_fail(f"no PostgreSQL server could be started: {reason}")
+        skip_or_fail(f"no {label} server could be started: {reason}")
     try:
-        _load_postgres(server)
+        load(server)
         yield server
     finally:
         server_context.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    yield from _started(postgres_server, _load_postgres, "PostgreSQL")
 
 
 def _load_postgres(server) -> None:
@@ -523,17 +529,7 @@ def test_postgres_a_forbidden_table_is_named_and_the_rest_linted(postgres, engin
 
 @pytest.fixture(scope="module")
 def mariadb():
-    require_db_extra()
-    try:
-        server_context = mariadb_server()
-        server = server_context.__enter__()
-    except Unavailable as reason:
-        skip_or_fail(f"no MariaDB server could be started: {reason}")
-    try:
-        _load_mariadb(server)
-        yield server
-    finally:
-        server_context.__exit__(None, None, None)
+    yield from _started(mariadb_server, _load_mariadb, "MariaDB")
 
 
 def _load_mariadb(server) -> None:
