@@ -12,8 +12,21 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | Path, text: str) -> None:
+def write_atomic(path: str | Path, text: str, *, durable: bool = True) -> None:
+    """``durable=False`` skips the fsync: for caches, where an entry lost in
+    a crash is only a miss (readers still never see half of one).
+
+    Only regular files are replaced. ``--output /dev/null``, ``/dev/stdout``
+    or a FIFO is written to in place: renaming over a device node would
+    destroy it (as root, ``/dev/null`` would become a plain file). A symlink
+    to a regular file keeps being a link: its target is replaced."""
     target = Path(path)
+    if target.exists() and not target.is_file():
+        with open(target, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        return
+    if target.is_symlink():
+        target = target.resolve()
     directory = target.parent if str(target.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
@@ -23,7 +36,8 @@ def write_atomic(path: str | Path, text: str) -> None:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

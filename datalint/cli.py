@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import re
 import sys
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +46,8 @@ def _fatal_errors_reported(command: Callable[..., None]) -> Callable[..., None]:
             if isinstance(error, OSError):
                 message = f"{error.strerror or error}: {error.filename}" if error.filename else str(error.strerror or error)
             else:
+                import traceback
+
                 where = traceback.extract_tb(error.__traceback__)[-1].name
                 message = f"internal error ({type(error).__name__} in {where}); rerun with --debug and report it"
             click.echo(f"datalint: error: {message}", err=True)
@@ -91,13 +92,16 @@ def main() -> None:
               "are still reported but do not fail the run: exit by findings only.")
 @click.option("--max-file-size", metavar="SIZE", default="32M", show_default=True, callback=lambda _c, _p, v: _size(v),
               help="Skip larger files with a DL001 error (bytes, or with a K, M or G suffix).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Read and match files in N worker processes (1: serial). Default: the configuration's `jobs`, else one per core.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.datalint_cache/ in the current directory).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 @_fatal_errors_reported
 def check(paths: tuple[str, ...], output_format: str, output: str | None, statistics: bool, dialect: str | None,
           fail_on: str | None, select: str | None, extend_select: str | None, ignore: str | None, config_file: str | None,
           isolated: bool, baseline: str | None, write_baseline: str | None, show_suppressed: bool, check_metaschema: bool,
           quiet: bool, color: bool | None, allow_skipped: bool, max_file_size: int, debug: bool,
-          migrations: tuple[str, ...]) -> None:
+          migrations: tuple[str, ...], jobs: int | None, no_cache: bool) -> None:
     """Lint JSON Schema / OpenAPI (.json, .yaml, .yml) and SQL DDL (.sql) files.
 
     PATHS are files or directories (default: the current directory).
@@ -117,6 +121,7 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, statis
         config=config_file, isolated=isolated, select=_rule_list(select), extend_select=_rule_list(extend_select),
         ignore=_rule_list(ignore), dialect=dialect, fail_on=fail_on, baseline=baseline,
         check_metaschema=check_metaschema, debug=debug, max_file_size=max_file_size, migrations=migrations,
+        jobs=jobs, cache=not no_cache,
     )
     try:
         outcome = lint(paths, choices)

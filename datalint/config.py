@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from datalint.selectors import RuleIndex
 CONFIG_FILES = ("datalint.toml", "pyproject.toml")
 SCHEMA_FILE = Path(__file__).with_name("config.schema.json")
 
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_TOML_POSITION = r"\s*\(at line (\d+), column (\d+)\)$"
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,8 @@ class Settings:
     dialects: tuple[tuple[str, str], ...] = ()
     fail_on: str = "warning"
     rule_dirs: tuple[Path, ...] = ()
+    jobs: int = 0
+    """Worker processes reading and matching files; 0 for one per core."""
 
 
 def find_config(start: Path) -> Path | None:
@@ -77,6 +78,8 @@ def load_settings(path: Path | None) -> tuple[Settings, list[Diagnostic]]:
     path = path.resolve()
     shown = project_path(path, Path.cwd()) or str(path)
     defaults = Settings(root=path.parent, source=shown)
+    import tomllib  # only when there is a configuration file
+
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
@@ -93,7 +96,7 @@ def load_settings(path: Path | None) -> tuple[Settings, list[Diagnostic]]:
 
 
 def _syntax_error(message: str, shown: str) -> Diagnostic:
-    position = _TOML_POSITION.search(message)
+    position = re.search(_TOML_POSITION, message)
     if position is None:
         return diagnostic("DL008", f"configuration is not valid TOML: {message}", shown)
     text = message[: position.start()]
@@ -128,6 +131,7 @@ def _settings(table: dict[str, Any], defaults: Settings) -> Settings:
         dialects=tuple(table.get("dialects", {}).items()),
         fail_on=table.get("fail-on", defaults.fail_on),
         rule_dirs=tuple(root / directory for directory in strings("rule-dirs")),
+        jobs=table.get("jobs", 0),
     )
 
 

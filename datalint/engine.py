@@ -166,6 +166,8 @@ class Engine:
 
     def __init__(self, rulebook: Rulebook):
         self.rules = rulebook.rules
+        self.rulebook_key = rulebook.key
+        """What the result cache keys on (None: the packs did not load cleanly)."""
         self.vocabulary = rulebook.vocabulary
         """For graph rules (``datalint.linkage``), which match a few names the same way."""
         self._split = rulebook.vocabulary.split

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
@@ -130,6 +131,7 @@ def build_graph(fields: Iterable[Field], scopes: Mapping[str, str] | None = None
     maps a file to the scope its SQL tables are named in, where that is not
     its directory (migration folders whose migrations sit in directories of
     their own)."""
+    _file_uri.cache_clear()
     graph = Graph()
     tables: dict[tuple[str, str], dict[str | None, str]] = {}
     by_pointer: dict[str, Field] = {}
@@ -245,7 +247,10 @@ def _add(graph: Graph, item: Field, source: str, target: str, kind: str, column:
 # ------------------------------------------------------------------ JSON
 
 
+@lru_cache(maxsize=None)
 def _file_uri(file: str) -> str:
+    """Remembered per file: a file's fields all ask. Cleared by each
+    ``build_graph``, since it depends on the working directory."""
     return Path(file).absolute().as_uri()
 
 

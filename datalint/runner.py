@@ -2,29 +2,33 @@
 
 This is the only place that knows the order of the pipeline. Readers are
 imported on first use so that a pre-commit run over one JSON file never pays
-for importing sqlglot.
+for importing sqlglot; so is every feature a run may not use (database
+targets, migration folders, baselines, graph rules), at the one place where
+it starts.
 """
 
 from __future__ import annotations
 
-import traceback
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from datalint.baseline import without_baselined
 from datalint.config import Settings
 from datalint.diagnostics import SETUP_CODES, diagnostic
 from datalint.engine import PATTERN_TIMEOUT, Engine, PatternTimeout
 from datalint.files import DEFAULT_MAX_BYTES, SQL_SUFFIXES, InputFile, discover, read_text
-from datalint.linkage import link
 from datalint.model import SEVERITY_RANK, Diagnostic, Field, Finding, ReadResult, Report
 from datalint.policy import Policy
 from datalint.scope import dialect_for, select_files
-from datalint.sources.migrations import MigrationFolder, group, replay
-from datalint.suppressions import Suppressor, today
-from datalint.targets import DatabaseTarget, split_targets
+from datalint.suppressions import Suppressor
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from datalint.sources.migrations import MigrationFolder
+    from datalint.targets import DatabaseTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,41 +47,185 @@ class RunOptions:
     """Larger files are skipped with a DL001 (``--max-file-size``)."""
     migrations: tuple[Path, ...] = ()
     """Folders read as ordered migrations whatever their files are named (``--migrations``)."""
+    jobs: int = 1
+    """Worker processes reading and matching files (``--jobs``); 0 for one per core."""
+    cache: bool = False
+    """Serve unchanged files from ``.datalint_cache/`` in the current directory
+    (``datalint.resultcache``); the command line's default, off with ``--no-cache``."""
 
 
 def run(targets: Sequence[str], engine: Engine, options: RunOptions = RunOptions()) -> Report:
-    paths, databases = split_targets(targets)
+    paths, databases = _split_targets(targets)
     discovered, problems = discover(paths)
     report = Report(diagnostics=list(problems))
-    suppressor = Suppressor(engine.rules, options.today or today())
+    suppressor = Suppressor(engine.rules, options.today)
     linted: list[tuple[tuple[Field, ...], list[Finding]]] = []
     scopes: dict[str, str] = {}
-    for unit in [*group(select_files(discovered, paths, options.settings), options.migrations), *databases]:
-        for file, result in _read_unit(unit, options):
+    units = [*_grouped(select_files(discovered, paths, options.settings), options), *databases]
+    for unit, outcomes in zip(units, _lint_units(units, engine, options)):
+        for file, (result, findings, problems) in zip(_unit_files(unit), outcomes):
             report.diagnostics.extend(result.diagnostics)
             if result.skipped:
                 report.skipped[result.skipped] = report.skipped.get(result.skipped, 0) + 1
                 continue
             report.checked.append(file.display)
-            if isinstance(unit, MigrationFolder):
+            if hasattr(unit, "files"):  # a migration folder: its tables are named in the folder's scope
                 scopes[file.display] = unit.display
-            findings, problems = _evaluate(engine, result.fields, file, options)
             report.diagnostics.extend(problems)
             linted.append((result.fields, findings))
-    for fields, findings in link(engine.rules, engine.vocabulary, linted, options.policy.enabled, scopes):
+    for fields, findings in _linked(engine, linted, options, scopes):
         report.findings.extend(suppressor.apply(fields, findings))
     report.findings = options.policy.apply(report.findings)
     if options.baseline is not None:
+        from datalint.baseline import without_baselined
+
         report.findings = without_baselined(report.findings, options.baseline)
     report.findings.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.location.fragment, f.code, f.field.name))
     report.diagnostics.sort(key=lambda d: (d.location.file, d.location.line, d.location.column, d.location.fragment, d.code, d.message))
     return report
 
 
+Outcome = tuple[ReadResult, list[Finding], list[Diagnostic]]
+"""One file as read and matched, before suppressions, policy and baseline."""
+
+
+def _unit_files(unit: InputFile | MigrationFolder | DatabaseTarget) -> Sequence[InputFile | DatabaseTarget]:
+    return unit.files if hasattr(unit, "files") else (unit,)
+
+
+def _lint_unit(unit: InputFile | MigrationFolder | DatabaseTarget, engine: Engine, options: RunOptions) -> list[Outcome]:
+    """Each file of ``unit`` read and matched (a skipped one is not matched)."""
+    outcomes: list[Outcome] = []
+    for file, result in _read_unit(unit, options):
+        findings, problems = ([], []) if result.skipped else _evaluate(engine, result.fields, file, options)
+        outcomes.append((result, findings, problems))
+    return outcomes
+
+
+#: Files per task sent to a worker: large enough that pickling and
+#: scheduling stay small next to the work, small enough to balance.
+CHUNK = 32
+_FORKED: tuple[Sequence[InputFile | MigrationFolder | DatabaseTarget], Engine, RunOptions] | None = None
+"""What forked workers inherit: the units, the loaded engine, the options."""
+
+
+def worker_count(jobs: int) -> int:
+    """``--jobs``: 0 for the cores this process may use."""
+    if jobs > 0:
+        return jobs
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _lint_units(units: Sequence[InputFile | MigrationFolder | DatabaseTarget], engine: Engine, options: RunOptions) -> list[list[Outcome]]:
+    """Every unit's outcomes, in the order of ``units``. Plain files are read
+    and matched by ``options.jobs`` forked worker processes in chunks when
+    there are at least two per worker; migration folders and databases, and
+    everything when serial, here. Whatever the scheduling, the outcomes are
+    the same, so the report is byte-identical to a serial run's."""
+    outcomes: list[list[Outcome] | None] = [None] * len(units)
+    cache, keys = None, {}
+    if options.cache:  # files the result cache holds are served from it
+        from datalint.resultcache import ResultCache
+
+        cache = ResultCache.open(engine.rulebook_key, (options.check_metaschema, options.max_file_size))
+    if cache is not None:
+        for number, unit in enumerate(units):
+            if isinstance(unit, InputFile):
+                key = cache.key(unit, dialect_for(unit.path, options.settings), options.max_file_size)
+                hit = cache.get(key) if key is not None else None
+                if hit is not None:
+                    outcomes[number] = [hit]
+                elif key is not None:
+                    keys[number] = key
+    _lint_pending(units, [number for number, done in enumerate(outcomes) if done is None], outcomes, engine, options)
+    if cache is not None:
+        for number, key in keys.items():
+            cache.put(key, outcomes[number][0])  # type: ignore[index]
+    return outcomes  # type: ignore[return-value]
+
+
+def _lint_pending(units: Sequence[InputFile | MigrationFolder | DatabaseTarget], pending: list[int],
+                  outcomes: list[list[Outcome] | None], engine: Engine, options: RunOptions) -> None:
+    """Fill ``outcomes`` for the units numbered in ``pending``, in worker
+    processes when there are enough plain files."""
+    jobs = worker_count(options.jobs)
+    files = [number for number in pending if isinstance(units[number], InputFile)]
+    import multiprocessing
+
+    if jobs < 2 or len(files) < 2 * jobs or "fork" not in multiprocessing.get_all_start_methods():
+        for number in pending:  # serial; without fork, workers could not inherit the engine
+            outcomes[number] = _lint_unit(units[number], engine, options)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORKED
+    size = max(1, min(CHUNK, len(files) // (jobs * 4)))
+    chunks = [files[start:start + size] for start in range(0, len(files), size)]
+    _FORKED = (units, engine, options)
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            done = pool.map(_lint_chunk, chunks)
+            for number in pending:  # the rest meanwhile, here
+                if not isinstance(units[number], InputFile):
+                    outcomes[number] = _lint_unit(units[number], engine, options)
+            for chunk, results in zip(chunks, done):
+                for number, result in zip(chunk, results):
+                    outcomes[number] = result
+    finally:
+        _FORKED = None
+
+
+def _lint_chunk(numbers: list[int]) -> list[list[Outcome]]:
+    """In a worker: the outcomes of these units. Returned in one piece, so
+    that pickling keeps each finding's ``field`` the very object among the
+    file's fields (suppressions and graph rules rely on it)."""
+    assert _FORKED is not None
+    units, engine, options = _FORKED
+    return [_lint_unit(units[number], engine, options) for number in numbers]
+
+
+def _split_targets(targets: Sequence[str]) -> tuple[list[str], list[DatabaseTarget]]:
+    """Paths and database URLs; ``datalint.targets`` only when a target looks like a URL."""
+    if not any("://" in target for target in targets):
+        return list(targets), []
+    from datalint.targets import split_targets
+
+    return split_targets(targets)
+
+
+def _grouped(files: list[InputFile], options: RunOptions) -> list[InputFile | MigrationFolder]:
+    """``files`` with migration folders gathered. A folder is one only when
+    named (``--migrations``) or when it holds two migrations or more, so
+    the migration reader is imported only then."""
+    if not options.migrations and sum(file.path.suffix.lower() == ".sql" for file in files) < 2:
+        return list(files)
+    from datalint.sources.migrations import group
+
+    return group(files, options.migrations)
+
+
+def _linked(engine: Engine, linted: list[tuple[tuple[Field, ...], list[Finding]]], options: RunOptions,
+            scopes: dict[str, str]) -> list[tuple[tuple[Field, ...], list[Finding]]]:
+    """The graph rules' pass, imported only when one runs and there are fields."""
+    enabled = options.policy.enabled
+    if not any(rule.graph and (enabled is None or rule.code in enabled) for rule in engine.rules):
+        return linted
+    if not any(fields for fields, _findings in linted):
+        return linted
+    from datalint.linkage import link
+
+    return link(engine.rules, engine.vocabulary, linted, enabled, scopes)
+
+
 def _read_unit(unit: InputFile | MigrationFolder | DatabaseTarget, options: RunOptions) -> list[tuple[InputFile | DatabaseTarget, ReadResult]]:
     """A file or database as read; a migration folder's files as the
     migrations after each leave them."""
-    if isinstance(unit, MigrationFolder):
+    if hasattr(unit, "files"):  # a MigrationFolder: its module is loaded already
+        from datalint.sources.migrations import replay
+
         return replay([(file, *_read(file, options)) for file in unit.files])
     return [(unit, _read(unit, options)[0])]
 
@@ -85,7 +233,7 @@ def _read_unit(unit: InputFile | MigrationFolder | DatabaseTarget, options: RunO
 def _read(file: InputFile | DatabaseTarget, options: RunOptions) -> tuple[ReadResult, str | None]:
     """Read one file, containing any internal error to that file; with its
     text when it had one."""
-    if isinstance(file, DatabaseTarget):
+    if not isinstance(file, InputFile):  # a DatabaseTarget
         from datalint.sources.database import read_database
 
         return read_database(file, options.debug), None
@@ -129,6 +277,8 @@ def _evaluate(engine: Engine, fields: Sequence[Field], file: InputFile | Databas
 def _internal_error(error: Exception, doing: str, display: str, line: int = 0, column: int = 0) -> Diagnostic:
     """DL009, naming the exception type and the function it came from, never
     its message: messages may quote the input."""
+    import traceback
+
     where = traceback.extract_tb(error.__traceback__)[-1]
     message = f"internal error while {doing} ({type(error).__name__} at {where.name}); rerun with --debug and report it"
     return diagnostic("DL009", message, display, line, column)

@@ -11,7 +11,6 @@ repository nothing is filtered.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -58,6 +57,10 @@ def git_ignored(files: Iterable[InputFile]) -> set[Path]:
         by_root[file.root].append(file)
     ignored: set[Path] = set()
     for root, group in by_root.items():
+        if not _in_repository(root):
+            continue
+        import subprocess  # only here: a run over named files or outside git never starts one
+
         by_name = {os.path.abspath(file.path): file.path for file in group}
         try:
             answer = subprocess.run(
@@ -69,3 +72,13 @@ def git_ignored(files: Iterable[InputFile]) -> set[Path]:
         if answer.returncode in (0, 1):  # some / none ignored; 128 means not a repository
             ignored.update(by_name[name] for name in answer.stdout.split("\0") if name in by_name)
     return ignored
+
+
+def _in_repository(root: Path) -> bool:
+    """Whether git could answer for ``root``: a ``.git`` (directory, or file
+    for worktrees and submodules) at or above it, or a ``GIT_DIR`` in the
+    environment. Saves starting git where it would only say "not a repository"."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    directory = Path(os.path.abspath(root))
+    return any(os.path.lexists(os.path.join(candidate, ".git")) for candidate in (directory, *directory.parents))

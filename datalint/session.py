@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from datalint.baseline import read_baseline
 from datalint.config import Settings, find_config, load_settings, unknown_names
 from datalint.engine import Engine
 from datalint.files import DEFAULT_MAX_BYTES
@@ -46,6 +45,10 @@ class Choices:
     debug: bool = False
     max_file_size: int = DEFAULT_MAX_BYTES
     migrations: tuple[str, ...] = ()
+    jobs: int | None = None
+    """Worker processes (``--jobs``); None: the configuration's, else one per core."""
+    cache: bool = False
+    """Use the result cache (the command line's default; ``--no-cache``)."""
 
 
 @dataclass(frozen=True)
@@ -66,13 +69,16 @@ def lint(paths: Sequence[str], choices: Choices) -> Outcome:
     settings = _overridden(settings, choices, index)
     known = None
     if choices.baseline is not None:
+        from datalint.baseline import read_baseline
+
         known, baseline_problems = read_baseline(choices.baseline)
         problems += baseline_problems
     if problems:
         return Outcome(Report(diagnostics=[*pack_problems, *problems]), (), settings.fail_on)
     policy = Policy.build(settings, index)
     folders = tuple(Path(folder) for folder in choices.migrations)
-    options = RunOptions(choices.check_metaschema, choices.debug, settings, policy, known, max_file_size=choices.max_file_size, migrations=folders)
+    options = RunOptions(choices.check_metaschema, choices.debug, settings, policy, known, max_file_size=choices.max_file_size,
+                         migrations=folders, jobs=settings.jobs if choices.jobs is None else choices.jobs, cache=choices.cache)
     report = run(paths or choices.migrations or (".",), Engine(rulebook), options)
     report.diagnostics[:0] = pack_problems
     return Outcome(report, tuple(policy.describe(index.rules)), settings.fail_on)

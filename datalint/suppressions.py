@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timezone
 
 from datalint.model import Field, Finding, Suppression
 from datalint.rulebook import Rule
@@ -63,6 +62,8 @@ def today(environ: Mapping[str, str] = os.environ) -> date:
     """The day ``until`` is compared with. ``SOURCE_DATE_EPOCH`` (the
     reproducible-builds convention) fixes it, so a report run again later, or
     in a test, says the same."""
+    from datetime import date, datetime, timezone
+
     epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
@@ -70,7 +71,9 @@ def today(environ: Mapping[str, str] = os.environ) -> date:
 
 
 class Suppressor:
-    def __init__(self, rules: Sequence[Rule], day: date):
+    def __init__(self, rules: Sequence[Rule], day: date | None = None):
+        """``day``: what ``until`` is compared with; None for ``today()``,
+        asked (and ``datetime`` imported) only when an ``until`` is judged."""
         self._index = RuleIndex(rules)
         self._day = day
 
@@ -109,6 +112,10 @@ class Suppressor:
         if unknown:
             return frozenset(), (INVALID, f"names unknown rule {unknown[0]!r}; see `datalint rules`")
         if suppression.until is not None:
+            from datetime import date
+
+            if self._day is None:
+                self._day = today()
             try:
                 last_day = date.fromisoformat(suppression.until)
             except ValueError:

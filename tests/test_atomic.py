@@ -5,6 +5,8 @@ no temporary behind. (tests/test_process_guarantees.py races real runs.)"""
 from __future__ import annotations
 
 import os
+import stat
+import threading
 
 import pytest
 
@@ -44,3 +46,26 @@ def test_text_is_written_as_utf8_with_unix_newlines(tmp_path):
     target = tmp_path / "r.txt"
     write_atomic(target, "naïve\nline\n")
     assert target.read_bytes() == "naïve\nline\n".encode()
+
+
+def test_a_fifo_is_written_in_place_not_replaced(tmp_path):
+    """Renaming over a special file would destroy it: ``-o /dev/null`` run as
+    root once turned /dev/null into a regular file."""
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    write_atomic(fifo, "report\n")
+    reader.join(timeout=10)
+    assert received == ["report\n"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_symlinked_report_keeps_its_link(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == "new"
