@@ -25,7 +25,17 @@ from datalint.rulebook import Rule, Rulebook, expand_terms
 ANY = -1
 UNLESS = -2
 
-TERM_SOURCES = ("name", "container", "description", "enum", "references", "format", "type")
+#: (source, Field attribute, whether it holds several texts), in evidence order.
+_PARTS = (
+    ("name", "name", False),
+    ("container", "context", True),
+    ("description", "description", False),
+    ("enum", "enum", True),
+    ("references", "references", False),
+    ("format", "format", True),
+    ("type", "type", False),
+)
+TERM_SOURCES = tuple(source for source, _attribute, _many in _PARTS)
 
 #: Seconds one rule regex may search one field's pattern before the field is
 #: reported as not fully checked (catastrophic backtracking in a custom rule).
@@ -334,21 +344,10 @@ class Engine:
         """(source, text or texts, entries) for each part of the field that
         hits something."""
         parts = []
-        hits = self._text_hits("name", field.name)
-        if hits:
-            parts.append(("name", field.name, hits))
-        if field.context and (hits := self._texts_hits("container", field.context)):
-            parts.append(("container", field.context, hits))
-        if field.description and (hits := self._text_hits("description", field.description)):
-            parts.append(("description", field.description, hits))
-        if field.enum and (hits := self._texts_hits("enum", field.enum)):
-            parts.append(("enum", field.enum, hits))
-        if field.references and (hits := self._text_hits("references", field.references)):
-            parts.append(("references", field.references, hits))
-        if field.format and (hits := self._texts_hits("format", field.format)):
-            parts.append(("format", field.format, hits))
-        if field.type and (hits := self._text_hits("type", field.type)):
-            parts.append(("type", field.type, hits))
+        for source, attribute, many in _PARTS:
+            value = getattr(field, attribute)
+            if value and (hits := (self._texts_hits if many else self._text_hits)(source, value)):
+                parts.append((source, value, hits))
         return parts
 
     def _hits(self, field: Field) -> list[Entry]:

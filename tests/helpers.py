@@ -1,28 +1,8 @@
-"""Turning rule-case data (a name, or a name with more evidence) into Fields."""
+"""Helpers shared by the tests: rule-case ids, the in-process CLI, a custom pack."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from datalint.model import Field, Location
-
-
-def field_from_case(case: str | dict[str, Any]) -> Field:
-    if isinstance(case, str):
-        case = {"name": case}
-    container = case.get("container", "")
-    return Field(
-        name=case["name"],
-        container=container,
-        location=Location("case", 1, 1),
-        description=case.get("description", ""),
-        enum=tuple(case.get("enum", ())),
-        references=case.get("references"),
-        format=tuple(case.get("format", ())),
-        type=case.get("type"),
-        pattern=case.get("pattern"),
-        context=(container,) if container else (),
-    )
 
 
 def describe(case: str | dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ import pytest
 from datalint.engine import Engine
 from datalint.model import Evidence
 from datalint.rulebook import Rule, Rulebook
-from helpers import field_from_case
+from datalint.cases import field_from_case
 
 
 def _rule(code: str, match: dict, unless: dict | None = None) -> Rule:

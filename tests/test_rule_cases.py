@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from datalint.rulebook import load_rulebook
-from helpers import describe, field_from_case
+from datalint.cases import field_from_case
+from helpers import describe
 
 CASES_DIR = Path(__file__).parent / "rule_cases"
 

@@ -198,23 +198,11 @@ def _duplicates(items: list[Item]) -> list[str]:
 
 
 def to_field(item: Item):
-    """The Field a reader would produce for this item (mirrors tests/helpers.py)."""
-    from datalint.model import Field, Location
+    """The Field a reader would produce for this item."""
+    from datalint.cases import field_from_case
+    from datalint.model import Location
 
-    data = item.data
-    container = data.get("container", "")
-    return Field(
-        name=data["name"],
-        container=container,
-        location=Location(item.file, item.line, 1),
-        description=data.get("description", ""),
-        enum=tuple(data.get("enum", ())),
-        references=data.get("references"),
-        format=tuple(data.get("format", ())),
-        type=data.get("type"),
-        pattern=data.get("pattern"),
-        context=(container,) if container else (),
-    )
+    return field_from_case(item.data, Location(item.file, item.line, 1))
 
 
 def load_engine():
