@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from _harness import EXAMPLES, Settings, compare, datalint_command, info, ms, report
+from _harness import EXAMPLES, Settings, compare, datalint_command, info, ms, no_cache, report
 
 #: Modules a run should only import when the input needs them.
 HEAVY = ("sqlglot", "jsonschema", "referencing", "yaml", "click")
@@ -52,7 +52,7 @@ def imported_modules(settings: Settings, path: Path) -> list[str]:
     """The heavy modules a ``datalint check path`` run imported."""
     code = _PROBE.format(heavy=HEAVY)
     result = subprocess.run(
-        [settings.python, "-c", code, "check", "-q", *_no_cache(settings), str(path)], env=settings.env(), capture_output=True, text=True
+        [settings.python, "-c", code, "check", "-q", *no_cache(settings), str(path)], env=settings.env(), capture_output=True, text=True
     )
     last = result.stderr.strip().splitlines()[-1:] or ["[]"]
     try:
@@ -90,9 +90,9 @@ def run(settings: Settings) -> dict[str, float]:
     times2 = compare(
         {
             "floor-json": [py, "-c", f"import click, yaml, json; {read.format(str(schema_json))}"],
-            "json": [*datalint, "check", "-q", *_no_cache(settings), str(schema_json)],
+            "json": [*datalint, "check", "-q", *no_cache(settings), str(schema_json)],
             "floor-yaml": [py, "-c", f"import click, yaml, json; {read.format(str(schema_yaml))}"],
-            "yaml": [*datalint, "check", "-q", *_no_cache(settings), str(schema_yaml)],
+            "yaml": [*datalint, "check", "-q", *no_cache(settings), str(schema_yaml)],
         },
         settings,
         repeat,
@@ -116,7 +116,7 @@ def run(settings: Settings) -> dict[str, float]:
     times3 = compare(
         {
             "floor": [py, "-c", f"import click, sqlglot.dialects.postgres; {read.format(str(schema_sql))}"],
-            "sql": [*datalint, "check", "-q", *_no_cache(settings), str(schema_sql)],
+            "sql": [*datalint, "check", "-q", *no_cache(settings), str(schema_sql)],
         },
         settings,
         repeat,
@@ -133,12 +133,3 @@ def run(settings: Settings) -> dict[str, float]:
     info(f"T3 imports: {', '.join(modules_sql) or '-'}")
     return {"version": times["version"], "json": times2["json"]}
 
-
-def _no_cache(settings: Settings) -> list[str]:
-    """``--no-cache`` when the CLI has a result cache: T2/T3 measure a run
-    that reads its file (a cache hit is target 7c's business)."""
-    from repository import options
-
-    if not hasattr(_no_cache, "answer"):
-        _no_cache.answer = ["--no-cache"] if "--no-cache" in options(settings) else []  # type: ignore[attr-defined]
-    return _no_cache.answer  # type: ignore[attr-defined]

@@ -12,8 +12,8 @@ import errno
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from datalint.diagnostics import diagnostic
 from datalint.model import Diagnostic, ReadResult
@@ -45,8 +45,7 @@ _BOMS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class InputFile:
+class InputFile(NamedTuple):
     """A file to lint: where it really is, how to name it in reports, and the
     scanned root that relative ``$ref``s must stay inside."""
 

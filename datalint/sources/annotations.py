@@ -17,9 +17,11 @@ from datalint.model import Location, Suppression
 
 SCHEMA_KEY = "x-datalint"
 
-_MARKER = re.compile(r"\bdatalint\s*:", re.IGNORECASE)
-_ALLOW = re.compile(r"\s*allow\s+(?P<rules>[\w-]+(?:\s*,\s*[\w-]+)*)", re.IGNORECASE)
-_OPTION = re.compile(r"""(?P<key>reason|until)\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>\S+))""", re.IGNORECASE)
+# SQL comment syntax, compiled by ``re`` on first use (and cached there): a
+# run over JSON/YAML schemas never needs them.
+_MARKER = r"\bdatalint\s*:"
+_ALLOW = r"\s*allow\s+(?P<rules>[\w-]+(?:\s*,\s*[\w-]+)*)"
+_OPTION = r"""(?P<key>reason|until)\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>\S+))"""
 
 
 def from_schema(value: Any, location: Location, scope: str) -> Suppression:
@@ -42,7 +44,7 @@ def split_comment(text: str) -> tuple[str, str | None]:
     """A comment's prose, and its annotation if it holds one. The annotation
     is kept out of the prose: its reason would otherwise be matched as the
     column's description ("we must keep the passport number because...")."""
-    marker = _MARKER.search(text)
+    marker = re.search(_MARKER, text, re.IGNORECASE)
     if marker is None:
         return text, None
     return text[: marker.start()].strip(" \t\n;,"), text[marker.end() :]
@@ -50,12 +52,12 @@ def split_comment(text: str) -> tuple[str, str | None]:
 
 def from_comment(annotation: str, location: Location, scope: str) -> Suppression:
     """The text after ``datalint:`` in a SQL comment."""
-    allow = _ALLOW.match(annotation)
+    allow = re.match(_ALLOW, annotation, re.IGNORECASE)
     if allow is None:
         return Suppression((), "", None, location, scope)
     options = {
         match["key"].lower(): next(value for value in match.group("double", "single", "bare") if value is not None)
-        for match in _OPTION.finditer(annotation, allow.end())
+        for match in re.compile(_OPTION, re.IGNORECASE).finditer(annotation, allow.end())
     }
     return Suppression(
         rules=tuple(rule.strip() for rule in allow["rules"].split(",")),

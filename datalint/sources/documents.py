@@ -8,8 +8,9 @@ up with the parsed data. YAML positions come from the node marks of a safe
 composer; the Python values are built from the nodes here (never by PyYAML's
 constructors), which is where alias expansion and nesting are bounded.
 
-Positions are keyed by plain JSON Pointer (``/a/b~1c``, ``""`` for the root)
-and given as 1-based (line, column), columns counted in characters.
+Positions are looked up by plain JSON Pointer (``/a/b~1c``; the root, ``""``,
+has no key) or by the object holding the key, and given as 1-based (line,
+column), columns counted in characters.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
+from itertools import accumulate
+from typing import Any, NamedTuple
 
 #: Deeper documents are refused: real schemas stay far below (Stripe's 4 MB
 #: spec nests 24 levels) and every later stage recurses along the nesting.
@@ -34,8 +35,12 @@ MAX_HIDDEN = 16
 # A JSON string token, then (group 1) the colon that makes it a key. Matching
 # every string keeps the scan in step: outside strings no quote can occur.
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')
-_NEWLINE = re.compile("\n")
-_TOKEN = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*")(\s*:)?|[{}\[\],]')
+_token: re.Pattern[str] | None = None  # the slow scan's tokens, compiled on first use
+#: Lines are found by counting line feeds from the previous lookup, which is
+#: cheap while lookups move forward through the text, as a walk of the
+#: document does; after counting over the text this many times, a table of
+#: line starts is built and searched instead.
+_COUNTING_BUDGET = 4
 
 
 class DocumentError(Exception):
@@ -48,8 +53,7 @@ class DocumentError(Exception):
         self.column = column
 
 
-@dataclass(frozen=True, slots=True)
-class Duplicate:
+class Duplicate(NamedTuple):
     """A key written twice in one object: the later one wins, so a definition
     silently disappears from anything that reads the document."""
 
@@ -58,44 +62,158 @@ class Duplicate:
     column: int
 
 
-class Positions(Mapping[str, tuple[int, int]]):
-    """Pointer -> (line, column) of the key. Offsets are kept and converted on
-    lookup, because only the few keys that end up in a report need lines."""
+class Positions:
+    """Where each key of a document was written, as 1-based (line, column),
+    looked up by plain JSON Pointer or, faster, by the object holding the key.
+    Offsets are kept and turned into lines only on lookup: most keys are
+    never asked for."""
 
-    __slots__ = ("_offsets", "_text", "_line_starts")
+    __slots__ = ("_text", "_line_starts", "_last", "_counted")
 
-    def __init__(self, offsets: dict[str, int], text: str) -> None:
-        self._offsets = offsets
+    def __init__(self, text: str) -> None:
         self._text = text
         self._line_starts: list[int] | None = None
-
-    def __getitem__(self, pointer: str) -> tuple[int, int]:
-        return self.at(self._offsets[pointer])
-
-    def get(self, pointer: str, default: Any = None) -> Any:  # the walker's hot path: skip Mapping's try/except
-        offset = self._offsets.get(pointer)
-        return default if offset is None else self.at(offset)
+        self._last = (0, 1, 0)
+        """(offset, its line, where that line starts) of the latest lookup."""
+        self._counted = 0
 
     @property
     def text(self) -> str:
         return self._text
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._offsets)
+    def offset(self, pointer: str) -> int | None:
+        """Where the key that ``pointer`` ends with starts, if it is a key."""
+        raise NotImplementedError
 
-    def __len__(self) -> int:
-        return len(self._offsets)
+    def key_offset(self, owner: Any, key: str, pointer: str) -> int | None:
+        """``offset(pointer)``, where ``owner`` is the object (from this
+        document's data) that holds ``key``, the last step of ``pointer``."""
+        return self.offset(pointer)
+
+    def key(self, owner: Any, key: str, pointer: str) -> tuple[int, int]:
+        """(line, column) of a key, (0, 0) when it is not known."""
+        offset = self.key_offset(owner, key, pointer)
+        return (0, 0) if offset is None else self.at(offset)
+
+    def get(self, pointer: str, default: Any = None) -> Any:
+        offset = self.offset(pointer)
+        return default if offset is None else self.at(offset)
+
+    def __getitem__(self, pointer: str) -> tuple[int, int]:
+        offset = self.offset(pointer)
+        if offset is None:
+            raise KeyError(pointer)
+        return self.at(offset)
+
+    def __contains__(self, pointer: object) -> bool:
+        return isinstance(pointer, str) and self.offset(pointer) is not None
 
     def at(self, offset: int) -> tuple[int, int]:
+        """(line, column) of a character offset. Lines are counted from the
+        previous lookup; once the counting has covered the text a few times
+        over (lookups jumping back and forth), a table of line starts is
+        built and searched instead, so no input makes this quadratic."""
         starts = self._line_starts
-        if starts is None:
-            starts = self._line_starts = [0, *(match.end() for match in _NEWLINE.finditer(self._text))]
-        line = bisect_right(starts, offset)
-        return line, offset - starts[line - 1] + 1
+        if starts is not None:
+            line = bisect_right(starts, offset)
+            return line, offset - starts[line - 1] + 1
+        text = self._text
+        last, line, start = self._last
+        if offset >= last:
+            newlines = text.count("\n", last, offset)
+            if newlines:
+                line += newlines
+                start = text.rfind("\n", last, offset) + 1
+            self._counted += offset - last
+        elif offset >= start:  # back, but on the same line
+            pass
+        else:
+            line -= text.count("\n", offset, start)
+            start = text.rfind("\n", 0, offset) + 1
+            self._counted += last - start
+        self._last = (offset, line, start)
+        if self._counted > _COUNTING_BUDGET * len(text):
+            self._line_starts = list(accumulate((len(line) + 1 for line in text.split("\n")), initial=0))
+        return line, offset - start + 1
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class _KeyTable(Positions):
+    """Positions recorded key by key, by pointer (YAML, and JSON read by the
+    slow scan)."""
+
+    __slots__ = ("_offsets",)
+
+    def __init__(self, offsets: dict[str, int], text: str) -> None:
+        super().__init__(text)
+        self._offsets = offsets
+
+    def offset(self, pointer: str) -> int | None:
+        return self._offsets.get(pointer)
+
+
+class _AlignedKeys(Positions):
+    """JSON positions found without a pointer per key: ``json`` keeps keys in
+    text order, so the n-th key met in a pre-order walk of the data is the
+    n-th key token of the text. What is recorded is, per object and array,
+    the number of the first key token inside it and how many it holds; a
+    key's number is worked out when it is asked for."""
+
+    __slots__ = ("_data", "_key_offsets", "_spans", "_numbers")
+
+    def __init__(self, data: Any, key_offsets: list[int], spans: dict[int, tuple[int, int]], text: str) -> None:
+        super().__init__(text)
+        self._data = data
+        self._key_offsets = key_offsets
+        self._spans = spans
+        """id(object or array) -> (number of its first key, keys inside it)."""
+        self._numbers: dict[int, dict[str, int]] = {}
+        """id(object) -> its keys' numbers, for objects asked about."""
+
+    def key_offset(self, owner: Any, key: str, pointer: str) -> int | None:
+        if type(owner) is not dict or key not in owner:
+            return None
+        span = self._spans.get(id(owner[key]))
+        if span is not None:  # a nested object or array: its key comes just before its first key
+            return self._key_offsets[span[0] - 1]
+        numbers = self._numbers.get(id(owner))
+        if numbers is None:
+            if id(owner) not in self._spans:  # not an object of this document
+                return None
+            numbers = self._numbers[id(owner)] = self._number_keys(owner)
+        return self._key_offsets[numbers[key]]
+
+    def _number_keys(self, owner: dict[str, Any]) -> dict[str, int]:
+        spans = self._spans
+        number = spans[id(owner)][0]
+        numbers = {}
+        for key, value in owner.items():
+            numbers[key] = number
+            span = spans.get(id(value))
+            number += 1 if span is None else 1 + span[1]
+        return numbers
+
+    def offset(self, pointer: str) -> int | None:
+        if not pointer.startswith("/"):
+            return None
+        owner, key = self._data, None
+        for token in pointer[1:].split("/"):
+            if key is not None:
+                owner = owner[key]
+            if "~" in token:
+                token = token.replace("~1", "/").replace("~0", "~")
+            if type(owner) is dict and token in owner:
+                key = token
+            elif type(owner) is list and token.isdecimal() and str(int(token)) == token and int(token) < len(owner):
+                owner, key = owner[int(token)], None
+            else:
+                return None
+        return None if key is None else self.key_offset(owner, key, pointer)
+
+
+class Document(NamedTuple):
+    """A parsed document: its data, where its keys are written, and what
+    duplicate keys hide."""
+
     data: Any
     positions: Positions
     duplicates: tuple[Duplicate, ...] = ()
@@ -128,11 +246,11 @@ def parse_json(text: str) -> Document:
     except ValueError as error:  # e.g. an integer longer than Python converts
         raise DocumentError(f"invalid JSON: {error}") from None
     key_offsets = [match.start() for match in _STRING.finditer(text) if match.group(1) is not None]
-    offsets = _align(data, key_offsets)
-    if offsets is not None:
-        return Document(data, Positions(offsets, text))
+    spans = _spans(data)
+    if spans is not None and (spans[id(data)][1] if spans else 0) == len(key_offsets):
+        return Document(data, _AlignedKeys(data, key_offsets, spans, text))
     offsets, duplicates = _scan(text)
-    positions = Positions(offsets, text)
+    positions = _KeyTable(offsets, text)
     found = tuple(Duplicate(key, *positions.at(at)) for key, at in duplicates)
     if not found:
         return Document(data, positions)
@@ -140,53 +258,59 @@ def parse_json(text: str) -> Document:
     return _with_views(Document(data, positions, found), tree)
 
 
-def _align(data: Any, key_offsets: list[int]) -> dict[str, int] | None:
-    """Pair the keys of ``data`` in document order with the key tokens found in
-    the text. ``json`` keeps keys in text order, so the n-th key met in a
-    pre-order walk is the n-th key token, unless a key was written twice
-    (the counts then differ). None sends the caller to the slower scan, which
-    also owns reporting a document nested too deeply."""
-    offsets: dict[str, int] = {}
-    next_offset = iter(key_offsets).__next__
-    stack: list[tuple[str, Iterator[tuple[Any, Any]], bool]] = []
-    is_object = type(data) is dict
-    if not is_object and type(data) is not list:
-        return offsets
-    pointer = ""
-    items: Iterator[tuple[Any, Any]] = iter(data.items()) if is_object else enumerate(data)
-    while True:
-        for key, value in items:
-            if is_object:
-                child = f"{pointer}/{key}" if "~" not in key and "/" not in key else f"{pointer}/{escape(key)}"
-                try:
-                    offsets[child] = next_offset()
-                except StopIteration:
-                    return None
-            else:
-                child = f"{pointer}/{key}"
-            kind = type(value)
+class _TooDeep(Exception):
+    pass
+
+
+def _spans(data: Any) -> dict[int, tuple[int, int]] | None:
+    """For each object and array, the number of the first key inside it and
+    how many keys it holds, numbering keys in pre-order: what lines up the
+    parsed data with the key tokens of the text (see ``_AlignedKeys``). If
+    the total differs from the number of key tokens, a key was written twice.
+    None sends the caller to the slower scan, which also owns reporting a
+    document nested too deeply."""
+    spans: dict[int, tuple[int, int]] = {}
+    kind = type(data)
+    if kind is dict or kind is list:
+        try:
+            _number(data, 0, 1, spans)
+        except _TooDeep:
+            return None
+    return spans
+
+
+def _number(value: dict[str, Any] | list[Any], number: int, depth: int, spans: dict[int, tuple[int, int]]) -> int:
+    """Record ``value``'s span, its first key being ``number``; returns the
+    number of the first key after it."""
+    if depth > MAX_DEPTH:
+        raise _TooDeep
+    first = number
+    if type(value) is dict:
+        for item in value.values():
+            number += 1
+            kind = type(item)
             if kind is dict or kind is list:
-                stack.append((pointer, items, is_object))
-                if len(stack) >= MAX_DEPTH:
-                    return None
-                pointer, is_object = child, kind is dict
-                items = iter(value.items()) if is_object else enumerate(value)
-                break
-        else:
-            if not stack:
-                break
-            pointer, items, is_object = stack.pop()
-    return offsets if len(offsets) == len(key_offsets) else None
+                number = _number(item, number, depth + 1, spans)
+    else:
+        for item in value:
+            kind = type(item)
+            if kind is dict or kind is list:
+                number = _number(item, number, depth + 1, spans)
+    spans[id(value)] = (first, number - first)
+    return number
 
 
 def _scan(text: str) -> tuple[dict[str, int], list[tuple[str, int]]]:
-    """Track the path through every token. Slower than ``_align`` but sees
+    """Track the path through every token. Slower than ``_spans`` but sees
     each written key, so it finds duplicates and the first too-deep bracket."""
     offsets: dict[str, int] = {}
     duplicates: list[tuple[str, int]] = []
     stack: list[tuple[str, set[str] | None, int, str]] = []
     pointer, keys, index, pending = "", None, 0, ""
-    for match in _TOKEN.finditer(text):
+    global _token
+    if _token is None:
+        _token = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*")(\s*:)?|[{}\[\],]')
+    for match in _token.finditer(text):
         raw = match.group(1)
         if raw is not None:
             if match.group(2) is not None and keys is not None:
@@ -208,7 +332,7 @@ def _scan(text: str) -> tuple[dict[str, int], list[tuple[str, int]]]:
                 child = f"{pointer}/{index}" if stack else ""
             stack.append((pointer, keys, index, pending))
             if len(stack) > MAX_DEPTH:
-                raise _too_deep(*Positions({}, text).at(match.start()))
+                raise _too_deep(*_KeyTable({}, text).at(match.start()))
             pointer, keys, index, pending = child, (set() if char == "{" else None), 0, ""
         elif stack:
             pointer, keys, index, pending = stack.pop()
@@ -229,7 +353,7 @@ class _Pairs(list):
 
 
 def _with_offsets(value: Any, next_offset: Any) -> Any:
-    """Pair each key with its key token, in document order (as ``_align``)."""
+    """Pair each key with its key token, in document order (as ``_spans`` numbers them)."""
     if isinstance(value, _Pairs):
         result = _Pairs()
         for key, item in value:
@@ -248,7 +372,7 @@ def _with_views(document: Document, tree: Any) -> Document:
     for choice, offset in _hidden_choices(tree, {}):
         if len(views) < MAX_HIDDEN:
             offsets: dict[str, int] = {}
-            views.append(Document(_materialise(tree, choice, "", offsets), Positions(offsets, text)))
+            views.append(Document(_materialise(tree, choice, "", offsets), _KeyTable(offsets, text)))
         else:
             line, column = document.positions.at(offset)
             unread.append(Duplicate("", line, column))
@@ -307,7 +431,7 @@ def parse_yaml(text: str) -> tuple[Document, ...]:
 
     loader_class = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
     loader = loader_class(text)
-    lines = Positions({}, text)
+    lines = _KeyTable({}, text)
     converter = _YamlConverter(loader, lines)
     documents = []
     try:
@@ -357,7 +481,7 @@ class _YamlConverter:
     def document(self, node: Any) -> Document:
         self._offsets, self._duplicates, self._keep_all = {}, [], False
         data = self._value(node, "", 1)
-        return Document(data, Positions(self._offsets, self._lines.text), tuple(self._duplicates))
+        return Document(data, _KeyTable(self._offsets, self._lines.text), tuple(self._duplicates))
 
     def pairs(self, node: Any) -> Any:
         """The document again with every occurrence of every key (mappings as

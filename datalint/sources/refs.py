@@ -14,9 +14,8 @@ references never pay for it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from datalint.sources.documents import DocumentError, parse_json, parse_yaml
@@ -44,8 +43,7 @@ class RefError(Exception):
     """Why a reference was not followed; the message names no content."""
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """What a reference points to, with the scope (a ``referencing``
     resolver) that references written inside it are relative to."""
 

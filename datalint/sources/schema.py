@@ -15,11 +15,9 @@ objects) are skipped quietly rather than linted as if they were.
 from __future__ import annotations
 
 import json
-import re
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urljoin
 
 from datalint.diagnostics import diagnostic
@@ -40,16 +38,18 @@ _SCHEMA_WORDS = frozenset({"type", "label", "description", "title", "format", "e
 _SCHEMA_TEXT = ("title", "description")
 _OPERATION_TEXT = ("summary", "description")
 _LINK_KEYWORDS = frozenset({"$ref", "allOf", "anyOf", "oneOf"})
+#: Keys under which a property's ``$ref``s are written, for the schema graph.
+_REF_HOLDERS = _LINK_KEYWORDS | {"items"}
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
-# Characters a URI fragment cannot hold literally (RFC 3986); non-ASCII is
-# kept as written, as IRIs allow, so pointers stay readable.
-_UNSAFE_CHARACTERS = r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?\u0080-\U0010ffff]"
-_unsafe: re.Pattern[str] | None = None  # compiled on first use (~3 ms): most pointers need no escaping
-_DROP_SAFE = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?")
+# The ASCII characters a URI fragment can hold literally (RFC 3986); the rest
+# are percent-encoded. Non-ASCII is kept as written, as IRIs allow, so
+# pointers stay readable.
+_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?"
+_DROP_SAFE = str.maketrans("", "", _SAFE)
+_PERCENT_ENCODE = str.maketrans({chr(code): f"%{code:02X}" for code in range(128) if chr(code) not in _SAFE})
 
 
-@dataclass(frozen=True, slots=True)
-class _Dialect:
+class _Dialect(NamedTuple):
     kind: Literal["json-schema", "openapi", "custom"]
     default: str
     """``$schema`` assumed where none is written."""
@@ -267,15 +267,35 @@ class _Evidence:
             else:
                 self.examples.append(_text(value))
 
-    def field(self, **identity: Any) -> Field:
+    def field(
+        self,
+        *,
+        name: str,
+        container: str,
+        location: Location,
+        kind: Literal["property", "parameter"],
+        pointer: str,
+        context: tuple[str, ...],
+        container_description: str,
+        suppressions: tuple[Suppression, ...],
+        links: tuple[str, ...] = (),
+    ) -> Field:
         return Field(
+            name=name,
+            container=container,
+            location=location,
+            kind=kind,
+            pointer=pointer,
             type=self.type,
             description=_join(self.texts),
             enum=self.enum,
             format=tuple(self.formats),
             pattern=self.pattern,
             examples=tuple(self.examples),
-            **identity,
+            context=context,
+            container_description=container_description,
+            suppressions=suppressions,
+            links=links,
         )
 
 
@@ -328,17 +348,12 @@ def _fragment(pointer: str) -> str:
 
 
 def _uri_safe(text: str) -> str:
-    global _unsafe
+    if text.isidentifier():  # letters, digits and "_" only: the usual property name
+        return text
     rest = text.translate(_DROP_SAFE)
     if not rest or min(rest) >= "\x80":  # nothing left but non-ASCII, which IRIs allow
         return text
-    if _unsafe is None:
-        _unsafe = re.compile(_UNSAFE_CHARACTERS)
-    return text if _unsafe.search(text) is None else _unsafe.sub(_percent, text)
-
-
-def _percent(match: re.Match[str]) -> str:
-    return "".join(f"%{byte:02X}" for byte in match.group().encode())
+    return text.translate(_PERCENT_ENCODE)
 
 
 # ------------------------------------------------------------- walking
@@ -369,6 +384,7 @@ class _Walker:
         self.diagnostics: list[Diagnostic] = []
         self._suppressions: list[Suppression] = []
         """The ``x-datalint`` annotations of the schema objects being walked."""
+        self._links: dict[str, str] = {}
 
     def walk(self) -> None:
         if self._dialect.kind == "openapi":
@@ -396,9 +412,9 @@ class _Walker:
                 visit(self, value, f"{pointer}/{escape(keyword)}", node, pointer, context, base)
         del self._suppressions[enclosing:]
 
-    def _ref(self, value: Any, at: str, _owner: Any, _pointer: str, _context: tuple[str, ...], base: str) -> None:
+    def _ref(self, value: Any, at: str, owner: Any, _pointer: str, _context: tuple[str, ...], base: str) -> None:
         if isinstance(value, str):
-            self._check_ref(value, at, base)
+            self._check_ref(value, owner, at, base)
 
     def _properties(self, value: Any, at: str, owner: Any, pointer: str, context: tuple[str, ...], base: str) -> None:
         """``properties`` and ``patternProperties``: each entry is a field
@@ -408,28 +424,33 @@ class _Walker:
         described = self._describe(owner, self._text_keys)
         container = _fragment(pointer)
         prefix = _fragment(at)
-        position = self._positions.get
+        enclosing = tuple(self._suppressions)
+        text_keys = self._text_keys
         for name, schema in value.items():
             token = escape(name)
             here = f"{at}/{token}"
             evidence = _Evidence()
-            suppressions = tuple(self._suppressions)
+            suppressions = enclosing
+            links: tuple[str, ...] = ()
             if isinstance(schema, dict):
                 suppressions += self._annotation(schema, here)
-                evidence.add(schema, self._text_keys)
+                evidence.add(schema, text_keys)
                 evidence.add_examples(schema)
                 if not _LINK_KEYWORDS.isdisjoint(schema):
                     self._merge(evidence, schema, base)
+                if not _REF_HOLDERS.isdisjoint(schema):
+                    links = self._ref_links(schema)
             self.fields.append(
                 evidence.field(
                     name=name,
                     container=container,
-                    location=Location(self._path, *position(here, (0, 0))),
+                    location=self._location(value, name, here),
+                    kind="property",
                     pointer=f"{prefix}/{_uri_safe(token)}",
                     context=context,
                     container_description=described,
                     suppressions=suppressions,
-                    links=self._ref_links(schema) if isinstance(schema, dict) else (),
+                    links=links,
                 )
             )
             if isinstance(schema, dict) and not _WALKED.isdisjoint(schema):  # most are leaves
@@ -500,7 +521,14 @@ class _Walker:
             members = schema.get(keyword)
             nodes.extend(members if isinstance(members, list) else ())
         refs = [node["$ref"] for node in nodes if isinstance(node, dict) and isinstance(node.get("$ref"), str)]
-        return tuple(dict.fromkeys(_rebase(self._base, ref) for ref in refs))
+        return tuple(dict.fromkeys(self._link(ref) for ref in refs))
+
+    def _link(self, ref: str) -> str:
+        """``ref`` joined to the document's file; refs repeat a lot in large specs."""
+        link = self._links.get(ref)
+        if link is None:
+            link = self._links[ref] = _rebase(self._base, ref)
+        return link
 
     def _resolve(self, ref: str, base: str, scope: Any) -> Target | None:
         """Failures are not reported here: the walk notes each ``$ref`` where
@@ -512,14 +540,15 @@ class _Walker:
         except RefError:
             return None
 
-    def _check_ref(self, ref: str, at: str, base: str) -> None:
+    def _check_ref(self, ref: str, owner: dict[str, Any], at: str, base: str) -> None:
+        """``ref`` is ``owner``'s ``$ref``, at the pointer ``at``."""
         if ref in self._noted:
             return
         try:
             self._references.lookup(ref, base)
         except RefError as error:
             self._noted.add(ref)
-            line, column = self._position(at)
+            line, column = self._positions.key(owner, "$ref", at)
             message = f"$ref '{ref}' was not followed: {error}"
             self.diagnostics.append(diagnostic("DL006", message, self._path, line, column))
 
@@ -567,7 +596,7 @@ class _Walker:
         for key, value in item.items():
             here = f"{at}/{escape(key)}"
             if key == "$ref" and isinstance(value, str):
-                self._check_ref(value, here, self._base)
+                self._check_ref(value, item, here, self._base)
             elif key == "parameters":
                 self._parameters(value, here, at, (label,), described)
             elif key in _METHODS and isinstance(value, dict):
@@ -603,7 +632,7 @@ class _Walker:
             return
         ref = body.get("$ref")
         if isinstance(ref, str):
-            self._check_ref(ref, f"{at}/$ref", self._base)
+            self._check_ref(ref, body, f"{at}/$ref", self._base)
             return
         if "schema" in body:
             self._schema(body["schema"], f"{at}/schema", context, self._base)
@@ -631,7 +660,7 @@ class _Walker:
             return
         ref = parameter.get("$ref")
         if isinstance(ref, str):
-            self._check_ref(ref, f"{at}/$ref", self._base)
+            self._check_ref(ref, parameter, f"{at}/$ref", self._base)
             return
         name = parameter.get("name")
         if not isinstance(name, str):
@@ -650,7 +679,7 @@ class _Walker:
             evidence.field(
                 name=name,
                 container=_fragment(owner),
-                location=self._location(f"{at}/name"),
+                location=self._location(parameter, "name", f"{at}/name"),
                 kind="parameter",
                 pointer=_fragment(at),
                 context=context,
@@ -673,14 +702,12 @@ class _Walker:
         property below it."""
         if SCHEMA_KEY not in node:
             return ()
-        location = self._location(f"{pointer}/{SCHEMA_KEY}")
+        location = self._location(node, SCHEMA_KEY, f"{pointer}/{SCHEMA_KEY}")
         return (from_schema(node[SCHEMA_KEY], location, _fragment(pointer)),)
 
-    def _position(self, pointer: str) -> tuple[int, int]:
-        return self._positions.get(pointer, (0, 0))
-
-    def _location(self, pointer: str) -> Location:
-        return Location(self._path, *self._position(pointer))
+    def _location(self, owner: dict[str, Any], key: str, pointer: str) -> Location:
+        """Where ``owner``'s ``key`` is written; ``pointer`` names it."""
+        return Location(self._path, *self._positions.key(owner, key, pointer))
 
 
 _KEYWORDS = {

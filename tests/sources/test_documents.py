@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from datalint.sources.documents import (
@@ -46,6 +48,44 @@ def test_json_escaped_keys_are_decoded():
     assert document.positions["/café"] == (8, 3)
 
 
+def test_json_keys_are_found_from_the_object_that_holds_them():
+    document = parse_json(JSON)
+    properties = document.data["properties"]
+    items = properties["a/b~c"]["items"]
+    assert document.positions.key(properties, "passport_number", "/properties/passport_number") == (3, 5)
+    assert document.positions.key(items[1]["visa"], "note", "/properties/a~1b~0c/items/1/visa/note") == (5, 42)
+    assert document.positions.key(items[0], "x", "/properties/a~1b~0c/items/0/x") == (5, 20)
+    assert document.positions.key(items[0], "missing", "/properties/a~1b~0c/items/0/missing") == (0, 0)
+
+
+def test_json_array_elements_and_missing_keys_have_no_position():
+    document = parse_json(JSON)
+    assert "/properties/a~1b~0c/items/0" not in document.positions
+    assert "/properties/a~1b~0c/items/01/x" not in document.positions
+    assert "/properties/a~1b~0c/items/2/x" not in document.positions
+    assert "/properties/nothing" not in document.positions
+    assert "" not in document.positions
+
+
+def test_json_positions_on_one_long_line_count_columns():
+    text = json.dumps({f"p{n}": {"type": "string", "description": "x" * n} for n in range(200)})
+    document = parse_json(text)
+    assert document.positions["/p0"] == (1, 2)
+    assert document.positions["/p199"] == (1, text.index('"p199"') + 1)
+    assert document.positions["/p7/type"] == (1, text.index('"type"', text.index('"p7"')) + 1)
+
+
+def test_json_positions_looked_up_in_any_order_are_right():
+    """Lines are counted from the previous lookup; jumping back and forth
+    (which ends in a table of line starts) gives the same answers."""
+    text = json.dumps({f"p{n}": {"n": n} for n in range(500)}, indent=2)
+    document = parse_json(text)
+    lines = text.split("\n")
+    expected = {n: next((row + 1, line.index(f'"p{n}"') + 1) for row, line in enumerate(lines) if f'"p{n}":' in line) for n in range(500)}
+    for n in [*range(499, -1, -7), *range(0, 500, 3), *range(499, -1, -1), *range(500), *range(499, -1, -1), *range(500)]:
+        assert document.positions[f"/p{n}"] == expected[n]
+
+
 def test_json_values_are_plain_python():
     document = parse_json(JSON)
     assert document.data["properties"]["passport_number"] == {"type": "string"}
@@ -88,7 +128,8 @@ def test_json_integer_too_long_for_python_is_an_error_not_a_crash():
 def test_json_scalar_document_has_no_positions():
     document = parse_json('"just a string"')
     assert document.data == "just a string"
-    assert len(document.positions) == 0
+    assert "" not in document.positions
+    assert document.positions.get("/just a string") is None
 
 
 YAML = """\

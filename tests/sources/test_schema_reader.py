@@ -585,6 +585,17 @@ def test_openapi_components_are_checked_against_the_dialect_metaschema():
     assert (warning.location.line, warning.location.column) == (1, 76)
 
 
+def test_pointers_percent_encode_what_a_uri_fragment_cannot_hold_and_keep_non_ascii():
+    text = json.dumps({"type": "object", "properties": {"date of birth": {}, "nationalité": {}, "a/b%{c}": {}, "passport_no": {}}})
+    pointers = [field.pointer for field in read_schema(text, "odd.json").fields]
+    assert pointers == [
+        "#/properties/date%20of%20birth",
+        "#/properties/nationalité",
+        "#/properties/a~1b%25%7Bc%7D",
+        "#/properties/passport_no",
+    ]
+
+
 @pytest.mark.parametrize("text", ["", "[]", "42", '"text"', "null"])
 def test_documents_that_are_not_objects(text):
     result = read_schema(text, "odd.json")
