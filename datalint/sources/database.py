@@ -441,11 +441,11 @@ def _check_values(table: _Table, kind: str | None) -> dict[str, list[str]]:
     read as the DDL reader reads it: column (lower-cased) -> values."""
     if not table.checks:
         return {}
-    import sqlglot
-
-    import datalint.sources.sql  # noqa: F401 - quiets sqlglot's logger, which would print the check's text
-    from datalint.sources.sql_catalogue import Catalogue
+    # sql_tree quiets sqlglot's logger, which would print the check's text: import it first.
     from datalint.sources.sql_tree import read_tree
+
+    import sqlglot
+    from datalint.sources.sql_catalogue import Catalogue
 
     catalogue = Catalogue()
     dialect = _SQL_DIALECTS.get(kind or "", None)

@@ -3,38 +3,40 @@ the comments, enum values, defaults and foreign keys that describe them.
 
 A dump is mostly statements that define no columns, and sqlglot is slow, so
 the file is split without tokenising (``sql_split``) and only statements that
-can define or describe columns are parsed. A statement that no dialect can
-parse is noted (DL003) and read with a tolerant regex reader
-(``sql_fallback``); only if that also finds nothing in a statement that
-visibly defines columns is it an error (DL004), because those columns went
-unlinted.
+can define or describe columns are parsed. pg_dump's own shapes are read
+without sqlglot (``sql_fastpath``, ``sql_postgres``), and sqlglot is imported
+only when a statement needs it (``sql_tree``): importing it costs as much as
+the rest of a one-file run. A statement that no dialect can parse is noted
+(DL003) and read with a tolerant regex reader (``sql_fallback``); only if
+that also finds nothing in a statement that visibly defines columns is it an
+error (DL004), because those columns went unlinted.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import replace
 from functools import lru_cache
-
-from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
-from sqlglot.errors import ParseError, TokenError
+from types import ModuleType
 
 from datalint.diagnostics import diagnostic
 from datalint.model import Diagnostic, ReadResult
-from datalint.sources import sql_fallback
+from datalint.sources import sql_postgres
 from datalint.sources.sql_annotations import attach_statement_suppressions
 from datalint.sources.sql_catalogue import Catalogue, LineIndex, TableName, attach_trailing_comments, build_fields
-from datalint.sources.sql_fastpath import ColumnType, blank_plain_checks, read_create_table, read_foreign_key, read_plain_check
+from datalint.sources.sql_fastpath import (
+    ColumnType,
+    blank_plain_checks,
+    read_added_columns,
+    read_comment,
+    read_create_table,
+    read_enum_type,
+    read_foreign_key,
+    read_listed_check,
+    read_plain_check,
+)
 from datalint.sources.sql_dialect import detect_dialect, lexis_for, retry_order
 from datalint.sources.sql_split import Statement, Unclosed, split_statements
-from datalint.sources.sql_tree import read_constraint_item, read_tree, read_type
-
-# sqlglot logs unsupported statements verbatim, and they may hold personal data.
-_SQLGLOT_LOGGER = logging.getLogger("sqlglot")
-_SQLGLOT_LOGGER.setLevel(logging.CRITICAL)
-_SQLGLOT_LOGGER.propagate = False
 
 _KIND = re.compile(
     r"""(?P<create_table>CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL|TEMPORARY|TEMP|UNLOGGED|TRANSIENT|VOLATILE
@@ -65,7 +67,7 @@ _LABELS = {
 def read_sql(text: str, path: str, dialect: str | None = None) -> ReadResult:
     """Read every column defined in ``text``. Never raises on bad SQL: what
     could not be read is reported as diagnostics located in ``path``."""
-    if dialect is not None and _dialect(dialect.lower()) is None:
+    if dialect is not None and not _sql_tree().known_dialect(dialect.lower()):
         return ReadResult(diagnostics=(diagnostic("DL008", f"unknown SQL dialect {dialect!r}", path),), skipped="unknown SQL dialect")
     reader = _Reader(text, path, dialect.lower() if dialect else detect_dialect(text))
     return reader.read()
@@ -114,23 +116,35 @@ class _Reader:
         before = len(self.catalogue.columns)
         if len(statement.text) > MAX_PARSED_CHARACTERS:
             reason = f"longer than the {MAX_PARSED_CHARACTERS:,}-character limit for parsing"
+        elif self._read_without_tree(kind, statement):
+            reason = None
         else:
             parsable = blank_plain_checks(statement.text) if kind == "create_table" else statement.text
-            if kind == "create_table" and self.dialects[0] == "postgres" and read_create_table(
-                parsable, statement.start, self.catalogue, _postgres_column_type, _postgres_check
-            ):
-                reason = None  # a pg_dump-shaped table, read without building its tree
-            else:
-                reason = self._read_with_sqlglot(parsable, statement.start)
+            reason = self._read_with_sqlglot(parsable, statement.start)
         if reason:
             self._read_with_fallback(kind, statement, reason)
         attach_trailing_comments(self.catalogue.columns[before:], statement.comments, self.lines)
         attach_statement_suppressions(self.catalogue.columns[before:], self.text, statement.start, self.path, self.lines)
 
+    def _read_without_tree(self, kind: str, statement: Statement) -> bool:
+        """Read a PostgreSQL statement shaped as pg_dump (or a plain
+        hand-written table) writes it, without sqlglot; False for any other
+        statement. Only PostgreSQL: in MySQL, "x" is a string."""
+        if self.dialects[0] != "postgres":
+            return False
+        text, start, catalogue = statement.text, statement.start, self.catalogue
+        if kind == "create_table":
+            return read_create_table(text, start, catalogue, _postgres_column_type, _postgres_check_values)
+        if kind == "alter_table":
+            return read_added_columns(text, start, catalogue, _postgres_column_type) or read_listed_check(text, catalogue)
+        return (read_comment if kind == "comment" else read_enum_type)(text, catalogue)
+
     def _read_with_fallback(self, kind: str, statement: Statement, reason: str) -> None:
         label = _LABELS[kind]
         note = f"{label} statement not parsed ({reason}); read with the tolerant fallback"
         self._report("DL003", note, statement.start)
+        from datalint.sources import sql_fallback  # only for statements sqlglot could not read
+
         outcome = sql_fallback.read_statement(kind, statement, self.lexis, self.catalogue)
         if outcome.defines_columns and not outcome.columns:
             message = f"could not read the columns of this {label} statement; they were not linted"
@@ -148,12 +162,13 @@ class _Reader:
         return first_reason
 
     def _try_dialect(self, text: str, offset: int, name: str) -> str | None:
-        trees = _parse(text, name)
+        sql_tree = _sql_tree()
+        trees = sql_tree.parse(text, name)
         if isinstance(trees, str):
             return trees
         before = len(self.catalogue.columns)
         try:
-            if trees and all(read_tree(tree, offset, self.catalogue) for tree in trees):
+            if trees and all(sql_tree.read_tree(tree, offset, self.catalogue) for tree in trees):
                 return None
         except Exception:  # noqa: BLE001 - an odd tree must not cost the file; the fallback still reads it
             pass
@@ -176,59 +191,23 @@ def _kind(text: str) -> str | None:
     return match.lastgroup
 
 
-def _parse(text: str, name: str) -> list[exp.Expr] | str:
-    """sqlglot's trees for ``text``, or a short reason why there are none.
-    The reason never quotes the statement, which may hold personal data."""
-    try:
-        trees = _dialect(name).parse(text)
-    except RecursionError:
-        return "nested too deeply"
-    except TokenError:
-        return "could not be tokenised"
-    except ParseError:
-        return "syntax error"
-    except Exception:  # noqa: BLE001 - sqlglot raises assorted errors on garbage
-        return "parser failure"
-    return [tree for tree in trees if tree is not None]
-
-
 @lru_cache(maxsize=4096)
 def _postgres_column_type(written: str) -> ColumnType:
-    """What the tree reader makes of a column type spelled ``written``, read
-    by sqlglot once per spelling (a dump repeats a few dozen of them)."""
-    trees = _parse(f"CREATE TABLE t (c {written})", "postgres")
-    if isinstance(trees, str) or len(trees) != 1:
-        return None
-    return read_type(trees[0])
+    """What the tree reader makes of a column type spelled ``written``
+    (a dump repeats a few dozen spellings)."""
+    return sql_postgres.column_type(written) or _sql_tree().column_type(written)
 
 
-def _postgres_check(item: str, table: TableName) -> list[tuple[str, list[str]]] | None:
+def _postgres_check_values(item: str, table: TableName) -> list[tuple[str, list[str]]] | None:
     """The (column, allowed values) pairs the tree reader records for one
     ``CONSTRAINT ... CHECK (...)`` item of ``table``."""
-    trees = _parse(f"CREATE TABLE t ({item})", "postgres")
-    if isinstance(trees, str) or len(trees) != 1:
-        return None
-    notes = _CheckNotes()
-    try:
-        return notes.found if read_constraint_item(trees[0], table, notes) else None  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - anything unexpected: let the whole statement go to sqlglot
-        return None
+    found = sql_postgres.check_values(item)
+    return found if found is not None else _sql_tree().check_values(item, table)
 
 
-class _CheckNotes:
-    """Stands in for a Catalogue while one constraint is read: a CHECK
-    item only ever adds allowed values."""
+def _sql_tree() -> ModuleType:
+    """sqlglot and the tree reader, imported when a statement first needs them."""
+    from datalint.sources import sql_tree
 
-    def __init__(self) -> None:
-        self.found: list[tuple[str, list[str]]] = []
+    return sql_tree
 
-    def add_check(self, _table: TableName, column: str, values: list[str]) -> None:
-        self.found.append((column, values))
-
-
-@lru_cache(maxsize=None)
-def _dialect(name: str) -> Dialect | None:
-    try:
-        return Dialect.get_or_raise(name)
-    except (ValueError, KeyError):
-        return None

@@ -155,7 +155,7 @@ def _build_field(column: RawColumn, catalogue: Catalogue, path: str, lines: Line
     notes = [(column.comment, here)] if column.comment else []  # most columns have no comment of their own
     notes += [(text, here) for text in comment_on]
     notes += [(comment.text, Location(path, *lines.position(comment.start))) for comment in column.trailing_comments]
-    prose, suppressions = split_notes(notes, f"{table.written}.{column.name}")
+    prose, suppressions = split_notes(notes, f"{table.written}.{column.name}") if notes else ((), ())
     return Field(
         name=column.name,
         container=table.written,

@@ -77,11 +77,18 @@ def detect_dialect(text: str) -> str:
     tie or when nothing stands out, because it is the most common dump
     format."""
     upper = "\n" + text.upper()  # so that line-start markers match on line 1
-    votes = {name: sum(1 for marker in markers if marker.search(upper)) for name, markers in _MARKERS.items()}
-    best = max(votes.values())
-    if best == 0 or votes[DEFAULT_DIALECT] == best:
+    postgres = _votes(upper, DEFAULT_DIALECT)
+    # A dialect with no more markers than PostgreSQL has votes cannot win,
+    # so a pg_dump is not searched for the others' (each search reads the file).
+    votes = {name: _votes(upper, name) for name, markers in _MARKERS.items() if name != DEFAULT_DIALECT and len(markers) > postgres}
+    best = max(votes.values(), default=0)
+    if best <= postgres:
         return DEFAULT_DIALECT
     return next(name for name, count in votes.items() if count == best)
+
+
+def _votes(upper: str, dialect: str) -> int:
+    return sum(1 for marker in _MARKERS[dialect] if marker.search(upper))
 
 
 def retry_order(dialect: str) -> tuple[str, ...]:

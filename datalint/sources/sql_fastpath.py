@@ -1,18 +1,22 @@
-"""Shortcuts for the two shapes that dominate a pg_dump. In GitLab's
+"""Shortcuts for the shapes that dominate a pg_dump. In GitLab's
 ``structure.sql`` (1,400 tables, 1,700 foreign-key ALTERs, 2,250 CHECK
-constraint lines) parsing them cost a third of the read, and neither can
-define a column.
+constraint lines) parsing them cost most of the read; in a small dump,
+importing sqlglot for its ``COMMENT ON`` and ``CREATE TYPE`` statements cost
+as much as the rest of the run.
 
-Both shortcuts are exact or harmless: a foreign key is taken only if the
-whole statement matches, and a CHECK constraint is blanked only if it cannot
-list enum values. Anything else goes to sqlglot as usual.
+Every shortcut is exact or harmless: a statement is taken only if the whole
+of it has the expected shape, and a CHECK constraint is skipped (or blanked
+before a table goes to sqlglot) only if it cannot list enum values. Anything
+else goes to sqlglot as usual.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
+from datalint.sources import sql_postgres
 from datalint.sources.sql_catalogue import Catalogue, RawColumn, TableName
 
 _NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
@@ -32,7 +36,6 @@ _NAME_PART = re.compile(_NAME)
 # ",\n    CONSTRAINT name CHECK (...)". The leading comma goes with it, so the
 # item list stays well-formed whether or not the constraint was the last item.
 _CHECK_LINE = re.compile(r",[ \t]*\n[ \t]*CONSTRAINT[ \t]+\w+[ \t]+CHECK[ \t]*\(.*\)(?=,?[ \t]*\n)")
-_BRACKETS = re.compile(r"[()]")
 _ENUM_SHAPE = re.compile(r"\bIN\b|\bANY\b|'", re.IGNORECASE)
 
 
@@ -46,6 +49,54 @@ def read_foreign_key(text: str, catalogue: Catalogue) -> bool:
     table = TableName.from_parts(_parts(match.group("table")))
     target = TableName.from_parts(_parts(match.group("target")))
     catalogue.add_reference(table, _parts(match.group("columns")), target.written, _parts(match.group("target_columns") or ""))
+    return True
+
+
+# PostgreSQL only (in MySQL "x" is a string): names sqlglot reads as names,
+# strings it reads as written.
+_COMMENT_ON = re.compile(
+    rf"""COMMENT\s+ON\s+(?P<kind>TABLE|COLUMN)\s+(?P<name>{sql_postgres.NAME}(?:\.{sql_postgres.NAME}){{0,2}})
+         \s+IS\s+(?P<text>{sql_postgres.STRING})""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_ENUM_TYPE = re.compile(
+    rf"""CREATE\s+TYPE\s+(?P<name>{sql_postgres.NAME}(?:\.{sql_postgres.NAME})?)\s+AS\s+ENUM\s*
+         \(\s*(?P<labels>{sql_postgres.STRING}(?:\s*,\s*{sql_postgres.STRING})*)\s*\)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def read_comment(text: str, catalogue: Catalogue) -> bool:
+    """Record ``COMMENT ON TABLE [s.]t IS '...'`` or ``COMMENT ON COLUMN
+    [s.]t.c IS '...'`` (PostgreSQL) as the tree reader would; False if
+    ``text`` is not exactly that."""
+    match = _COMMENT_ON.fullmatch(text)
+    parts = sql_postgres.names(match.group("name")) if match else None
+    if parts is None:
+        return False
+    comment = sql_postgres.strings(match.group("text"))[0]
+    if match.group("kind").upper() == "COLUMN":
+        if len(parts) < 2:
+            return False
+        catalogue.column_comments.add(parts[0] if len(parts) == 3 else None, (parts[-2], parts[-1]), comment)
+    elif len(parts) < 3:
+        table = TableName.from_parts(parts)
+        if comment:
+            catalogue.table_comments.add(table.schema, (table.name,), comment)
+    else:
+        return False
+    return True
+
+
+def read_enum_type(text: str, catalogue: Catalogue) -> bool:
+    """Record ``CREATE TYPE [s.]t AS ENUM ('a', ...)`` (PostgreSQL) as the
+    tree reader would; False if ``text`` is not exactly that."""
+    match = _ENUM_TYPE.fullmatch(text)
+    parts = sql_postgres.names(match.group("name")) if match else None
+    if parts is None:
+        return False
+    name = TableName.from_parts(parts)
+    catalogue.enum_types.add(name.schema, (name.name,), sql_postgres.strings(match.group("labels")))
     return True
 
 
@@ -68,12 +119,7 @@ def _blank_unless_enum(match: re.Match[str]) -> str:
 def _one_parenthesis(condition: str) -> bool:
     """True if ``condition`` is a single parenthesised group, so the line
     holds nothing but the constraint (``CHECK (a > 0)), b int`` does not)."""
-    depth = 0
-    for bracket in _BRACKETS.finditer(condition):
-        depth += 1 if bracket.group() == "(" else -1
-        if depth == 0:
-            return bracket.end() == len(condition)
-    return False
+    return condition.startswith("(") and sql_postgres.closing(condition) == len(condition) - 1
 
 
 def _parts(written: str) -> list[str]:
@@ -87,18 +133,26 @@ def _parts(written: str) -> list[str]:
 # NOT NULL, and CHECK constraints after the columns. sqlglot spent about 0.7
 # of GitLab's 0.9 s read on those 1,400 statements. A statement is taken
 # here only if every item has exactly that shape; anything else (a quoted
-# type, COLLATE, GENERATED, a constraint that survived ``blank_plain_checks``,
-# a trailer other than PARTITION BY) goes to sqlglot untouched. The column
-# types themselves are still read by sqlglot, once per distinct spelling.
+# type, COLLATE, GENERATED, any other constraint, a CHECK with more than its
+# condition, a trailer other than PARTITION BY) goes to sqlglot. Column types
+# and CHECKs that list values are read by ``sql_postgres`` when they have one
+# of its shapes, otherwise by sqlglot, once per distinct spelling.
 
-_TABLE_HEAD = re.compile(rf"CREATE\s+TABLE\s+(?P<table>{_QUALIFIED})\s*\(", re.IGNORECASE)
+_TABLE_HEAD = re.compile(rf"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<table>{_QUALIFIED})\s*\(", re.IGNORECASE)
 # Items and the end of the list: quotes and comments are skipped whole.
 _ITEM_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/|[(),]|[^'"(),/-]+|[/-]""", re.DOTALL)
 _COMMENT_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|(--[^\n]*|/\*.*?\*/)""", re.DOTALL)
 _TRAILER = re.compile(r"\s*(?:PARTITION\s+BY\s+(?:RANGE|LIST|HASH)\s*\((?:[^()'\"]|\"(?:[^\"]|\"\")*\")*\))?\s*", re.IGNORECASE)
-_COLUMN_ITEM = re.compile(rf"(?P<name>{_NAME})\s+(?P<rest>.*?)(?:\s+NOT\s+NULL)?\s*", re.IGNORECASE | re.DOTALL)
+_COLUMN_NAME = re.compile(rf"{_NAME}(?=\s)")
+# Column constraints the tree reader ignores, before or after the DEFAULT.
+_MARKS = r"(?:\s+(?:NOT\s+NULL|NULL|PRIMARY\s+KEY|UNIQUE))*"
+_MARK = re.compile(r"NOT\s+NULL|NULL|PRIMARY\s+KEY|UNIQUE", re.IGNORECASE)
+_COLUMN_REST = re.compile(rf"\s+(?P<rest>.*?)(?P<after>{_MARKS})\s*", re.IGNORECASE | re.DOTALL)
 _TYPE = r"""[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?(?:\s+(?:varying|precision))?(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\s+with(?:out)?\s+time\s+zone)?(?:\[\])*"""
-_COLUMN_TYPE = re.compile(rf"(?P<type>{_TYPE})(?:\s+DEFAULT\s+(?P<default>.+))?", re.IGNORECASE | re.DOTALL)
+_COLUMN_TYPE = re.compile(
+    rf"(?P<type>{_TYPE})(?P<before>{_MARKS})(?:\s+DEFAULT\s+(?P<default>.+)|\s+GENERATED\s+ALWAYS\s+AS\s+(?P<generated>\(.*\))\s+STORED)?",
+    re.IGNORECASE | re.DOTALL,
+)
 _CAST = rf"""(?:::(?:{_TYPE}|"char"))*"""
 _DEFAULT_STRING = re.compile(rf"'(?P<value>(?:[^']|'')*)'{_CAST}", re.IGNORECASE)
 # ``-1::integer`` is -(1::integer) to sqlglot, not a literal: no sign with casts.
@@ -113,9 +167,12 @@ _CHECK_ITEM = re.compile(rf"\s*(?:CONSTRAINT\s+{_NAME}\s+)?CHECK\s*\(", re.IGNOR
 _VALUES_KEYWORD = re.compile(r"\b(?:IN|ANY|SOME)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 _ALTER_CHECK = re.compile(
-    rf"ALTER\s+TABLE\s+(?:ONLY\s+)?{_QUALIFIED}\s+ADD\s+CONSTRAINT\s+{_NAME}\s+CHECK\s*(?P<condition>\((?:[^()'\"]|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\((?:[^()'\"]|'(?:[^']|'')*'|\((?:[^()'\"]|'(?:[^']|'')*')*\))*\))*\))(?:\s+NOT\s+VALID)?",
-    re.IGNORECASE,
+    rf"ALTER\s+TABLE\s+(?:ONLY\s+)?(?P<table>{_QUALIFIED})\s+ADD\s+CONSTRAINT\s+{_NAME}\s+CHECK\s*(?P<condition>\(.*\))(?:\s+NOT\s+VALID)?",
+    re.IGNORECASE | re.DOTALL,
 )
+_ALTER_HEAD = re.compile(rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>{_QUALIFIED})(?=\s)", re.IGNORECASE)
+_ADD_COLUMN = re.compile(r"\s*ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?", re.IGNORECASE)
+_KEY_ITEM = re.compile(rf"\s*(?:CONSTRAINT\s+{_NAME}\s+)?(?:PRIMARY\s+KEY|UNIQUE)\s*\(\s*{_NAMES}\s*\)\s*", re.IGNORECASE)
 _NOT_A_COLUMN = frozenset({"constraint", "primary", "unique", "foreign", "check", "exclude", "like", "period"})
 
 #: (type as ``sql_tree`` writes it, user-defined type, enum labels), or None
@@ -145,9 +202,15 @@ def read_create_table(
     table = TableName.from_parts(_parts(head.group("table")))
     columns, checks = [], []
     for start, item_end in items:
-        if _CHECK_ITEM.match(text, start, item_end):
-            if _may_list_values(text[start:item_end]):
-                checks.append(text[start:item_end].strip())
+        check_head = _CHECK_ITEM.match(text, start, item_end)
+        if check_head:
+            item = text[start:item_end].strip()
+            if not _one_parenthesis(text[check_head.end() - 1 : item_end].rstrip()):
+                return False  # something after the condition (``ENABLE VALIDATE``): sqlglot decides
+            if _may_list_values(item):
+                checks.append(item)
+            continue
+        if _KEY_ITEM.fullmatch(text, start, item_end):  # a key says nothing the tree reader keeps
             continue
         column = _column(text, start, item_end, table, offset, column_type)
         if column is False or (column is None and len(items) > 1):  # an empty item is a stray comma
@@ -168,7 +231,8 @@ def read_create_table(
 
 def _items(text: str, pos: int) -> tuple[list[tuple[int, int]], int | None]:
     """(start, end) of each item between the opening parenthesis at ``pos``
-    and its closing one, and where the text after that one starts."""
+    and its closing one, and where the text after that one starts; without
+    a closing one, the items up to the end of ``text`` and None."""
     items, depth, start = [], 0, pos
     for token in _ITEM_TOKEN.finditer(text, pos):
         kind = token.group()
@@ -182,7 +246,31 @@ def _items(text: str, pos: int) -> tuple[list[tuple[int, int]], int | None]:
         elif kind == "," and depth == 0:
             items.append((start, token.start()))
             start = token.end()
+    items.append((start, len(text)))
     return items, None
+
+
+def read_added_columns(text: str, offset: int, catalogue: Catalogue, column_type: Callable[[str], ColumnType]) -> bool:
+    """Record the columns of ``ALTER TABLE t ADD [COLUMN] c type ..., ADD
+    ...`` (PostgreSQL; each column shaped as ``read_create_table`` takes
+    them) exactly as the tree reader would; False (recording nothing) for
+    any other statement."""
+    head = _ALTER_HEAD.match(text)
+    if head is None:
+        return False
+    items, close = _items(text, head.end())
+    if close is not None:  # a stray ")"
+        return False
+    table = TableName.from_parts(_parts(head.group("table")))
+    columns = []
+    for start, end in items:
+        action = _ADD_COLUMN.match(text, start, end)
+        column = _column(text, action.end(), end, table, offset, column_type) if action else False
+        if not column:
+            return False
+        columns.append(column)
+    catalogue.columns.extend(columns)
+    return True
 
 
 def _may_list_values(condition: str) -> bool:
@@ -197,11 +285,25 @@ def read_plain_check(text: str) -> bool:
     whose condition cannot hold allowed values: nothing in it is worth
     reading, so it is not parsed at all."""
     match = _ALTER_CHECK.fullmatch(text)
-    return match is not None and not _may_list_values(match.group("condition"))
+    return match is not None and _one_parenthesis(match.group("condition")) and not _may_list_values(match.group("condition"))
+
+
+def read_listed_check(text: str, catalogue: Catalogue) -> bool:
+    """Record the allowed values of ``ALTER TABLE t ADD CONSTRAINT c CHECK
+    (col IN (...)) [NOT VALID]`` (PostgreSQL) as the tree reader would, for
+    the conditions ``sql_postgres.check_values`` reads; False otherwise."""
+    match = _ALTER_CHECK.fullmatch(text)
+    table = sql_postgres.names(match.group("table")) if match else None
+    found = sql_postgres.check_values("CHECK " + match.group("condition")) if table else None
+    if found is None:
+        return False
+    for column, values in found:
+        catalogue.add_check(TableName.from_parts(table), column, values)
+    return True
 
 
 def _column(text: str, start: int, end: int, table: TableName, offset: int, column_type: Callable[[str], ColumnType]) -> RawColumn | None | bool:
-    """The item's column; None for an empty item (a blanked CHECK line);
+    """The item's column; None for an empty item (``CREATE TABLE t ()``);
     False for any item this shortcut does not read."""
     item = text[start:end]
     if "--" in item or "/*" in item:  # trailing comments are attached later, from the splitter
@@ -209,23 +311,43 @@ def _column(text: str, start: int, end: int, table: TableName, offset: int, colu
     stripped = item.lstrip()
     if not stripped.strip():
         return None
-    match = _COLUMN_ITEM.fullmatch(stripped)
-    if match is None or (match.group("name")[0] != '"' and match.group("name").lower() in _NOT_A_COLUMN):
+    name = _COLUMN_NAME.match(stripped)
+    written = name.group() if name else ""
+    if not written or (written[0] != '"' and written.lower() in _NOT_A_COLUMN):
         return False
-    spelled = _COLUMN_TYPE.fullmatch(match.group("rest"))
-    if spelled is None:
+    definition = _definition(stripped[name.end() :], column_type)
+    if definition is None:
         return False
-    default = _default(spelled.group("default"))
-    read = column_type(spelled.group("type"))
-    if default is False or read is None:
-        return False
-    type_text, type_name, enum = read
-    written = match.group("name")
-    name = written[1:-1].replace('""', '"') if written[0] == '"' else written
-    column = RawColumn(table=table, name=name, offset=offset + start + len(item) - len(stripped), type=type_text, type_name=type_name)
+    (type_text, type_name, enum), default = definition
+    column = RawColumn(
+        table=table,
+        name=written[1:-1].replace('""', '"') if written[0] == '"' else written,
+        offset=offset + start + len(item) - len(stripped),
+        type=type_text,
+        type_name=type_name,
+    )
     column.enum.extend(enum)
     column.default = default
     return column
+
+
+@lru_cache(maxsize=4096)
+def _definition(written: str, column_type: Callable[[str], ColumnType]) -> tuple[tuple[str | None, TableName | None, list[str]], str | None] | None:
+    """(type reading, default) of what follows a column's name: a type,
+    maybe a DEFAULT, maybe NOT NULL; None for anything else. A dump repeats
+    a few hundred of these texts over thousands of columns."""
+    rest = _COLUMN_REST.fullmatch(written)
+    spelled = _COLUMN_TYPE.fullmatch(rest.group("rest")) if rest else None
+    if spelled is None or (spelled.group("generated") and not _one_parenthesis(spelled.group("generated"))):
+        return None
+    marks = [" ".join(mark.upper().split()).removeprefix("NOT ") for mark in _MARK.findall(spelled.group("before") + rest.group("after"))]
+    if len(set(marks)) < len(marks):  # ``NULL NOT NULL``: sqlglot decides
+        return None
+    default = _default(spelled.group("default"))
+    read = column_type(spelled.group("type"))
+    if default is False or read is None:
+        return None
+    return read, default
 
 
 def _default(written: str | None) -> str | None | bool:

@@ -1,4 +1,6 @@
-"""Reading columns out of sqlglot trees.
+"""Reading columns out of sqlglot trees: the one module of the SQL reader
+that imports sqlglot, so that files which never need it do not pay for the
+import (``sql`` imports this module on first use).
 
 The tree is walked by hand, only where columns can be (``Create`` ->
 ``Schema`` -> ``ColumnDef``, ``Alter`` actions, ``Comment``), and every value
@@ -9,11 +11,88 @@ takes a few tens of milliseconds.
 
 from __future__ import annotations
 
+import logging
+from functools import lru_cache
+
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError, TokenError
 
 from datalint.sources.sql_catalogue import Catalogue, RawColumn, TableName
 
+# sqlglot logs unsupported statements verbatim, and they may hold personal
+# data. Every reader that parses imports this module first.
+_SQLGLOT_LOGGER = logging.getLogger("sqlglot")
+_SQLGLOT_LOGGER.setLevel(logging.CRITICAL)
+_SQLGLOT_LOGGER.propagate = False
+
 _ENUM_TYPES = (exp.DataType.Type.ENUM, exp.DataType.Type.SET)
+
+
+def known_dialect(name: str) -> bool:
+    return _dialect(name) is not None
+
+
+def parse(text: str, name: str) -> list[exp.Expr] | str:
+    """sqlglot's trees for ``text`` in dialect ``name``, or a short reason
+    why there are none. The reason never quotes the statement, which may
+    hold personal data."""
+    try:
+        trees = _dialect(name).parse(text)
+    except RecursionError:
+        return "nested too deeply"
+    except TokenError:
+        return "could not be tokenised"
+    except ParseError:
+        return "syntax error"
+    except Exception:  # noqa: BLE001 - sqlglot raises assorted errors on garbage
+        return "parser failure"
+    return [tree for tree in trees if tree is not None]
+
+
+def column_type(written: str) -> tuple[str | None, TableName | None, list[str]] | None:
+    """What ``_read_column`` records for a PostgreSQL column type spelled
+    ``written``; None when sqlglot does not read it as a plain type."""
+    trees = parse(f"CREATE TABLE t (c {written})", "postgres")
+    if isinstance(trees, str) or len(trees) != 1:
+        return None
+    try:
+        return read_type(trees[0])
+    except Exception:  # noqa: BLE001 - e.g. a type sqlglot keeps as a bare string: let the statement go to sqlglot whole
+        return None
+
+
+def check_values(item: str, table: TableName) -> list[tuple[str, list[str]]] | None:
+    """The (column, allowed values) pairs recorded for one PostgreSQL
+    ``CONSTRAINT ... CHECK (...)`` item of ``table``; None if sqlglot
+    does not read it as a constraint."""
+    trees = parse(f"CREATE TABLE t ({item})", "postgres")
+    if isinstance(trees, str) or len(trees) != 1:
+        return None
+    notes = _CheckNotes()
+    try:
+        return notes.found if read_constraint_item(trees[0], table, notes) else None  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - anything unexpected: let the whole statement go to sqlglot
+        return None
+
+
+class _CheckNotes:
+    """Stands in for a Catalogue while one constraint is read: a CHECK
+    item only ever adds allowed values."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, list[str]]] = []
+
+    def add_check(self, _table: TableName, column: str, values: list[str]) -> None:
+        self.found.append((column, values))
+
+
+@lru_cache(maxsize=None)
+def _dialect(name: str) -> Dialect | None:
+    try:
+        return Dialect.get_or_raise(name)
+    except (ValueError, KeyError):
+        return None
 
 
 def read_tree(tree: exp.Expr, offset: int, catalogue: Catalogue) -> bool:
