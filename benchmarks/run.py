@@ -82,16 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     if broken:
         print(f"WARNING: the rule packs do not load cleanly ({broken}); every run revalidates them and the figures are not representative")
     started = time.perf_counter()
-    version_time = None
     try:
         for name in modules:
-            module = __import__(name)
-            if name == "startup":
-                version_time = module.run(settings)["version"]
-            elif name == "repository":
-                module.run(settings, version_time)
-            else:
-                module.run(settings)
+            __import__(name).run(settings)
     finally:
         if not args.keep:
             shutil.rmtree(settings.workdir, ignore_errors=True)

@@ -108,15 +108,26 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, statis
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage error or
     an input, rule pack, configuration or baseline that could not be fully read.
     """
+    if config_file and isolated:
+        raise click.UsageError("--config and --isolated contradict each other")
+    if baseline and write_baseline:
+        raise click.UsageError("--baseline and --write-baseline contradict each other: a new baseline records every finding")
+    use_color = (sys.stdout.isatty() and output is None) if color is None else color
+    request = None
+    if not no_cache and not write_baseline:
+        from datalint import runcache
+
+        asked = {name: value for name, value in click.get_current_context().params.items() if name != "jobs"}
+        request = runcache.request_key({**asked, "use_color": use_color})
+        replay = runcache.replay(request, _ignored_by_git)
+        if replay is not None:  # nothing it read has changed: print what it printed
+            _emit(replay.text, replay.errors, replay.output, replay.code)
+
     from datalint.reporters import render
     from datalint.reporters.text import render_diagnostics
     from datalint.runner import exit_code
     from datalint.session import Choices, UsageProblem, lint
 
-    if config_file and isolated:
-        raise click.UsageError("--config and --isolated contradict each other")
-    if baseline and write_baseline:
-        raise click.UsageError("--baseline and --write-baseline contradict each other: a new baseline records every finding")
     choices = Choices(
         config=config_file, isolated=isolated, select=_rule_list(select), extend_select=_rule_list(extend_select),
         ignore=_rule_list(ignore), dialect=dialect, fail_on=fail_on, baseline=baseline,
@@ -128,10 +139,10 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, statis
     except UsageProblem as problem:
         raise click.UsageError(str(problem)) from None
     report = outcome.report
-    use_color = (sys.stdout.isatty() and output is None) if color is None else color
+    errors = render_diagnostics(report, color=use_color and sys.stderr.isatty(), quiet=quiet)
     if write_baseline:
         _write_baseline(write_baseline, report)
-        click.echo(render_diagnostics(report, color=use_color and sys.stderr.isatty(), quiet=quiet), nl=False, err=True)
+        click.echo(errors, nl=False, err=True)
         sys.exit(2 if exit_code(report, outcome.fail_on, allow_skipped) == 2 else 0)
     if statistics:
         from datalint.reporters.text import render_statistics
@@ -139,15 +150,36 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, statis
         text = render_statistics(report)
     else:
         text = render(report, output_format, color=use_color, quiet=quiet, rules=outcome.rules, show_suppressed=show_suppressed)
-    if output:
+    if output_format != "text" and not output:
+        errors = ""
+    code = exit_code(report, outcome.fail_on, allow_skipped)
+    if request is not None and outcome.snapshot is not None:
+        from datalint.runcache import record
+
+        record(request, outcome.snapshot, text, errors, output, code)
+    _emit(text, errors, output, code)
+
+
+def _emit(text: str, errors: str, output: str | None, code: int) -> None:
+    """Print a run's report and diagnostics, or write the report to
+    ``--output``, and exit: one way for a run and for its replay, so the two
+    print the same bytes."""
+    if output is not None:
         from datalint.atomic import write_atomic
 
         write_atomic(output, text)
     else:
         click.echo(text, nl=False)
-    if output_format == "text" or output:
-        click.echo(render_diagnostics(report, color=use_color and sys.stderr.isatty(), quiet=quiet), nl=False, err=True)
-    sys.exit(exit_code(report, outcome.fail_on, allow_skipped))
+    if errors:
+        click.echo(errors, nl=False, err=True)
+    sys.exit(code)
+
+
+def _ignored_by_git(root: str, paths: list[str]) -> set[str] | None:
+    """``scope.ignored_by_git``, imported only when a replay must ask git."""
+    from datalint.scope import ignored_by_git
+
+    return ignored_by_git(root, paths)
 
 
 def _rule_list(value: str | None) -> tuple[str, ...] | None:

@@ -16,12 +16,13 @@ projects) never join each other; JSON objects by file and pointer.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote
+from urllib.parse import quote_from_bytes, unquote
 
 from datalint.model import Field, Step
 
@@ -75,6 +76,7 @@ class Graph:
         self.edges: list[Edge] = []
         self._container_of: dict[int, str] = {}
         self._adjacent: dict[str, list[Hop]] = {}
+        self._own: dict[str, list[Field]] = {}
         self.keys: set[int] = set()
         """Fields that carry an edge (ids): keys, not data of their own."""
 
@@ -83,7 +85,13 @@ class Graph:
         return self.containers[key] if key is not None else None
 
     def own_fields(self, container: Container) -> list[Field]:
-        return [item for item in container.fields if id(item) not in self.keys]
+        """The fields of ``container`` that carry no edge. Asked by every
+        rule for every container, so kept once the graph is built (no edge
+        is added after ``build_graph``)."""
+        own = self._own.get(container.key)
+        if own is None:
+            own = self._own[container.key] = [item for item in container.fields if id(item) not in self.keys]
+        return own
 
     def add_edge(self, edge: Edge) -> None:
         self.edges.append(edge)
@@ -131,19 +139,27 @@ def build_graph(fields: Iterable[Field], scopes: Mapping[str, str] | None = None
     maps a file to the scope its SQL tables are named in, where that is not
     its directory (migration folders whose migrations sit in directories of
     their own)."""
+    _directory_uri.cache_clear()
     _file_uri.cache_clear()
     graph = Graph()
     tables: dict[tuple[str, str], dict[str | None, str]] = {}
     by_pointer: dict[str, Field] = {}
     sql: list[tuple[Field, str]] = []
     json_fields: list[Field] = []
+    file_scopes: dict[str, str] = {}
+    objects: dict[tuple[str, str], str] = {}  # JSON containers' keys by (file, container): a file's fields share a few
     for item in fields:
         if item.kind == "column":
-            scope = (scopes or {}).get(item.location.file) or _directory(item.location.file)
+            file = item.location.file
+            scope = file_scopes.get(file)
+            if scope is None:  # asked once per file, not per column
+                scope = file_scopes[file] = (scopes or {}).get(file) or _directory(file)
             key = _table(graph, tables, scope, item)
             sql.append((item, scope))
         else:
-            key = _object(graph, item)
+            key = objects.get((item.location.file, item.container))
+            if key is None:
+                key = objects[(item.location.file, item.container)] = _object(graph, item)
             json_fields.append(item)
             if item.pointer:
                 by_pointer[_json_key(item.location.file, item.pointer)] = item
@@ -248,10 +264,22 @@ def _add(graph: Graph, item: Field, source: str, target: str, kind: str, column:
 
 
 @lru_cache(maxsize=None)
-def _file_uri(file: str) -> str:
-    """Remembered per file: a file's fields all ask. Cleared by each
+def _directory_uri(directory: str) -> str:
+    """``Path(directory).absolute().as_uri()`` with a closing ``/``,
+    remembered per directory: a run of 10,000 small files has a few hundred
+    directories, and ``pathlib`` costs ~20 us a call. Cleared by each
     ``build_graph``, since it depends on the working directory."""
-    return Path(file).absolute().as_uri()
+    uri = Path(directory).absolute().as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+@lru_cache(maxsize=4096)
+def _file_uri(file: str) -> str:
+    """``Path(file).absolute().as_uri()``: the directory's URI and the
+    file's name quoted as ``as_uri`` quotes it (``/`` kept). A file's
+    fields all ask in a row, hence the small cache."""
+    directory, slash, name = file.rpartition("/")
+    return _directory_uri(directory or slash or ".") + quote_from_bytes(os.fsencode(name))
 
 
 def _json_key(file: str, pointer: str) -> str:
@@ -263,8 +291,9 @@ def _json_key(file: str, pointer: str) -> str:
 def _object(graph: Graph, item: Field) -> str:
     key = _json_key(item.location.file, item.container)
     if key not in graph.containers:
-        names = item.context or (Path(item.location.file).name.split(".")[0],)
-        display = item.container if item.container not in ("", "#") else f"{Path(item.location.file).name}#"
+        name = item.location.file.rpartition("/")[2]  # the display path is POSIX
+        names = item.context or (name.split(".")[0],)
+        display = item.container if item.container not in ("", "#") else f"{name}#"
         graph.containers[key] = Container(key, display, names, item.location.file, f"{item.location.file}{item.container or '#'}")
     return key
 

@@ -13,7 +13,7 @@ other: it is located at the field that carries its path's first edge.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from datalint.graph import Container, Graph, Hop, build_graph, spell
@@ -35,17 +35,31 @@ class TermSet:
     def __init__(self, terms: Iterable[Any], vocabulary: Vocabulary) -> None:
         self._tokens = vocabulary.tokens
         self._keys = {term_key(vocabulary.tokens(term)): term for term in expand_terms(terms)}
+        self._prefixes = {key[:end] for key in self._keys for end in range(1, len(key) + 1)}
+        """A run whose glued tokens are no key's prefix cannot grow into a key."""
+        self._found: dict[str, str | None] = {}
+        """Answers by text: a schema repeats its names (``id``,
+        ``created_at``) in every container, and each rule asks per container."""
 
     def __bool__(self) -> bool:
         return bool(self._keys)
 
     def find(self, text: str) -> str | None:
         """The first term a run of ``text``'s tokens spells, or None."""
+        try:
+            return self._found[text]
+        except KeyError:
+            found = self._found[text] = self._search(text)
+            return found
+
+    def _search(self, text: str) -> str | None:
         tokens = self._tokens(text)
         for start in range(len(tokens)):
             glued = ""
             for token in tokens[start : start + MAX_TERM_TOKENS]:
                 glued += token
+                if glued not in self._prefixes:
+                    break
                 term = self._keys.get(glued)
                 if term is not None:
                     return term
@@ -88,6 +102,10 @@ class _Context:
     graph: Graph
     vocabulary: Vocabulary
     by_container: dict[str, list[Finding]]
+    found: dict[str, Any] = field(default_factory=dict)
+    """Personas and lookups by their section as written: rules that share
+    one (``reach`` and ``raise`` name the same personas) walk the
+    containers once."""
 
 
 def evaluate(rules: Sequence[Rule], graph: Graph, findings: Sequence[Finding], vocabulary: Vocabulary) -> tuple[list[Finding], dict[int, Finding]]:
@@ -139,23 +157,32 @@ def _connected(rule: Rule, findings: Iterable[Finding]) -> list[Finding]:
     return [finding for finding in findings if _selects(selectors, finding) and not _selects(excepted, finding)]
 
 
-def _personas(rule: Rule, context: _Context) -> Iterator[tuple[Container, tuple[Evidence, ...]]]:
-    personas = _Containers(rule.graph.get("persona"), context.vocabulary)
-    started = 0
-    for container in sorted(context.graph.containers.values(), key=lambda each: each.key):
-        evidence = personas.evidence(container, context.graph)
-        if evidence:
-            yield container, evidence
-            started += 1
-            if started >= MAX_STARTS:
-                return
+def _personas(rule: Rule, context: _Context) -> list[tuple[Container, tuple[Evidence, ...]]]:
+    """The first ``MAX_STARTS`` personas by key, with why each is one."""
+    section = rule.graph.get("persona")
+    known = context.found.get(f"persona {section!r}")
+    if known is None:
+        personas = _Containers(section, context.vocabulary)
+        known = context.found[f"persona {section!r}"] = []
+        for container in sorted(context.graph.containers.values(), key=lambda each: each.key):
+            evidence = personas.evidence(container, context.graph)
+            if evidence:
+                known.append((container, evidence))
+                if len(known) >= MAX_STARTS:
+                    break
+    return known
 
 
 def _lookups(rule: Rule, context: _Context) -> set[str]:
-    lookup = _Containers(rule.graph.get("lookup"), context.vocabulary)
-    if not lookup.names:
-        return set()
-    return {key for key, container in context.graph.containers.items() if lookup.evidence(container, context.graph)}
+    section = rule.graph.get("lookup")
+    known = context.found.get(f"lookup {section!r}")
+    if known is None:
+        lookup = _Containers(section, context.vocabulary)
+        graph = context.graph
+        known = context.found[f"lookup {section!r}"] = (
+            {key for key, container in graph.containers.items() if lookup.evidence(container, graph)} if lookup.names else set()
+        )
+    return known
 
 
 def _reach(rule: Rule, context: _Context) -> Iterator[Finding]:

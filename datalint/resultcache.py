@@ -21,6 +21,11 @@ hide findings from CI: whatever does not verify or decode is a miss. Writes
 are atomic (``datalint.atomic``) and content-addressed, so concurrent runs
 at worst both compute the same entry. The directory gets a ``.gitignore``
 (``*``) and a ``CACHEDIR.TAG``.
+
+A command-line run whose inputs did not change at all never gets here: it
+is replayed whole by ``datalint.runcache``, which shares this module's
+directory, key and stamps. This cache serves the files of a run that did
+change (one schema edited among ten thousand).
 """
 
 from __future__ import annotations
@@ -28,22 +33,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from datalint import __version__
+from datalint import __version__, runcache
 from datalint.atomic import write_atomic
 from datalint.files import InputFile
 from datalint.model import Diagnostic, Evidence, Field, Finding, Location, ReadResult, Step, Suppression
 
-DIRECTORY = ".datalint_cache"
 FORMAT = 1
 _TYPES = {cls.__name__: cls for cls in (Location, Suppression, Field, Diagnostic, Evidence, Step, Finding, ReadResult)}
-_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by datalint.\n# For information about cache directory tags see https://bford.info/cachedir/\n"
 #: A ``$ref`` whose value does not start with ``#``: it may read another file.
 _OUTSIDE_REF = re.compile(rb"""\$ref["']?\s*:\s*["']?\s*(?![\s"'#])""")
 
@@ -60,17 +62,15 @@ class ResultCache:
         cached (a rule pack failed to load) or the directory is not writable."""
         if rulebook_key is None:
             return None
-        directory = Path.cwd() / DIRECTORY
+        directory = runcache.cache_directory(create=True)
         try:
-            secret = _secret()
-            if not (directory / "CACHEDIR.TAG").is_file():
-                directory.mkdir(exist_ok=True)
-                write_atomic(directory / ".gitignore", "*\n")
-                write_atomic(directory / "CACHEDIR.TAG", _TAG)
+            secret = runcache.secret()
         except OSError:
             return None
-        fingerprint = json.dumps([FORMAT, __version__, rulebook_key, _code_stamp(), *map(str, reading)])
-        return cls(directory, fingerprint, secret)
+        if directory is None:
+            return None
+        fingerprint = json.dumps([FORMAT, __version__, rulebook_key, runcache.code_stamp(), *map(str, reading)])
+        return cls(Path(directory), fingerprint, secret)
 
     def key(self, file: InputFile, dialect: str | None, max_bytes: int) -> str | None:
         """The entry key of ``file``, or None when it is not to be cached
@@ -81,10 +81,10 @@ class ResultCache:
             data = file.path.read_bytes()
         except OSError:
             return None
-        if len(data) > max_bytes or (b"$ref" in data and _OUTSIDE_REF.search(data)) or b"\\u0024" in data.lower():
+        if len(data) > max_bytes or may_read_other_files(data):
             return None
         digest = hashlib.sha256(self._fingerprint.encode())
-        for part in (file.display, str(file.path), str(file.root), str(dialect), _parser_stamp(file.path.suffix.lower())):
+        for part in (file.display, str(file.path), str(file.root), str(dialect), runcache.parser_stamp(file.path.suffix.lower())):
             digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0" + data)
         return digest.hexdigest()
@@ -114,68 +114,14 @@ class ResultCache:
         return self._directory / key[:2] / key[2:]
 
     def _sign(self, key: str, payload: bytes) -> str:
-        return hmac.new(self._secret, key.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
+        return runcache.sign(self._secret, key.encode() + b"\0" + payload)
 
 
-def _secret() -> bytes:
-    """The HMAC key, created on first use in the user cache directory."""
-    from datalint.rulebook import cache_dir
-
-    path = cache_dir() / "result-cache.key"
-    try:
-        return _valid_secret(path.read_bytes())
-    except (OSError, ValueError):
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another run made it meanwhile
-        return _valid_secret(path.read_bytes())
-    with os.fdopen(handle, "wb") as stream:
-        stream.write(os.urandom(32))
-    return _valid_secret(path.read_bytes())
-
-
-def _valid_secret(data: bytes) -> bytes:
-    if len(data) != 32:
-        raise ValueError("not a key")
-    return data
-
-
-def _code_stamp() -> str:
-    """datalint's own sources by name, size and modification time: an
-    edited reader (an editable install) must not be served old results."""
-    here = Path(__file__).parent
-    parts = []
-    for current, dirnames, filenames in os.walk(here):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            if name.endswith((".py", ".json")):
-                stat = os.stat(os.path.join(current, name))
-                parts.append(f"{os.path.relpath(os.path.join(current, name), here)}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-_PARSERS = {".sql": ("sqlglot", "sqlglotc"), ".yaml": ("yaml",), ".yml": ("yaml",), ".json": ("jsonschema", "referencing")}
-_stamps: dict[str, str] = {}
-
-
-def _parser_stamp(suffix: str) -> str:
-    """Where and when the third-party parsers a suffix uses were installed
-    (found without importing them)."""
-    if suffix not in _stamps:
-        from importlib.util import find_spec
-
-        parts = []
-        for name in _PARSERS.get(suffix, ()):
-            try:
-                spec = find_spec(name)
-                origin = spec.origin if spec is not None else None
-                parts.append(f"{name}:{origin}:{os.stat(origin).st_mtime_ns if origin else ''}")
-            except (ImportError, ValueError, OSError):
-                parts.append(f"{name}:-")
-        _stamps[suffix] = ";".join(parts)
-    return _stamps[suffix]
+def may_read_other_files(data: bytes) -> bool:
+    """Whether a file's ``$ref``s may leave it (any not starting with ``#``,
+    or an escaped ``$`` that could spell one): its outcome then depends on
+    bytes that are not its own."""
+    return (b"$ref" in data and _OUTSIDE_REF.search(data) is not None) or b"\\u0024" in data.lower()
 
 
 # ------------------------------------------------------------------ codec

@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from datalint.config import Settings, find_config, load_settings, unknown_names
+from datalint.config import CONFIG_FILES, Settings, find_config, load_settings, unknown_names
 from datalint.engine import Engine
 from datalint.files import DEFAULT_MAX_BYTES
 from datalint.model import Diagnostic, Report
 from datalint.policy import Policy
 from datalint.rulebook import Rule, Rulebook, load_rulebook
+from datalint.runcache import CONTENT_CODES, Snapshot, cache_directory
 from datalint.runner import RunOptions, run
 from datalint.selectors import RuleIndex
 from datalint.suppressions import META_RULES
@@ -48,7 +49,8 @@ class Choices:
     jobs: int | None = None
     """Worker processes (``--jobs``); None: the configuration's, else one per core."""
     cache: bool = False
-    """Use the result cache (the command line's default; ``--no-cache``)."""
+    """Use the result cache and snapshot what the run reads, so that the
+    command line can record it for replay (its default; ``--no-cache``)."""
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,27 @@ class Outcome:
     rules: tuple[Rule, ...]
     """The rules that ran, with their configured severities (SARIF lists them)."""
     fail_on: str
+    snapshot: Snapshot | None = None
+    """What the run read, stat'ed before it was read, when ``Choices.cache``
+    (the command line records it with what it printed: ``datalint.runcache``)."""
 
 
 def lint(paths: Sequence[str], choices: Choices) -> Outcome:
-    settings, problems = load_settings(_config_path(choices))
+    snapshot = None
+    if choices.cache:  # the cache directory first, so that creating it changes no listing taken
+        cache_directory(create=True)
+        snapshot = Snapshot(choices.max_file_size)
+    targets = paths or choices.migrations or (".",)
+    if snapshot is not None:
+        _snapshot_inputs(snapshot, targets, choices)
+    config = _config_path(choices)
+    if snapshot is not None and config is not None and not choices.config:
+        _forget_above(snapshot, config)
+    settings, problems = load_settings(config)
     if problems:
         return Outcome(Report(diagnostics=problems), (), settings.fail_on)
+    if snapshot is not None:
+        _snapshot_settings(snapshot, settings)
     rulebook, pack_problems = load_rulebook(settings.rule_dirs)
     index = RuleIndex([*rulebook.rules, *META_RULES])
     problems = unknown_names(settings, index)
@@ -79,9 +96,59 @@ def lint(paths: Sequence[str], choices: Choices) -> Outcome:
     folders = tuple(Path(folder) for folder in choices.migrations)
     options = RunOptions(choices.check_metaschema, choices.debug, settings, policy, known, max_file_size=choices.max_file_size,
                          migrations=folders, jobs=settings.jobs if choices.jobs is None else choices.jobs, cache=choices.cache)
-    report = run(paths or choices.migrations or (".",), Engine(rulebook), options)
+    report = run(targets, Engine(rulebook), options)
     report.diagnostics[:0] = pack_problems
-    return Outcome(report, tuple(policy.describe(index.rules)), settings.fail_on)
+    if snapshot is not None and any(problem.code not in CONTENT_CODES for problem in report.diagnostics):
+        snapshot.recordable = False
+    return Outcome(report, tuple(policy.describe(index.rules)), settings.fail_on, snapshot)
+
+
+def _snapshot_inputs(snapshot: Snapshot, targets: Sequence[str], choices: Choices) -> None:
+    """Before anything is read: the targets (walked as ``files.discover``
+    walks them), the configuration files that may be found, the baseline."""
+    from datalint.files import LINTED_SUFFIXES, SKIPPED_DIRS
+    from datalint.resultcache import may_read_other_files
+
+    def own_bytes_only(data: bytes) -> bool:
+        return not may_read_other_files(data)
+
+    for target in targets:
+        if "://" in target:  # a database: nothing to stat
+            snapshot.recordable = False
+        elif Path(target).is_dir():
+            snapshot.walk(target, SKIPPED_DIRS, LINTED_SUFFIXES, own_bytes_only)
+        else:
+            snapshot.add_file(target, own_bytes_only)
+    if choices.config is not None:
+        snapshot.add_file(choices.config)
+    elif not choices.isolated:
+        for directory in (Path.cwd(), *Path.cwd().parents):
+            for name in CONFIG_FILES:
+                snapshot.add_file(str(directory / name))
+    if choices.baseline is not None:
+        snapshot.add_file(choices.baseline)
+
+
+def _forget_above(snapshot: Snapshot, config: Path) -> None:
+    """Configuration files above the one found were never read."""
+    above = {str(directory / name) for directory in config.parent.parents for name in CONFIG_FILES}
+    snapshot.files = {path: stamp for path, stamp in snapshot.files.items() if path not in above}
+
+
+def _snapshot_settings(snapshot: Snapshot, settings: Settings) -> None:
+    """Before the rule packs are read and files selected: every file of the
+    rule directories, and what git ignores below each walked directory."""
+    from datalint.rulebook import builtin_rules_dir
+
+    for directory in (builtin_rules_dir(), *settings.rule_dirs):
+        for entry in snapshot.add_directory(str(directory)):
+            if entry.is_file():
+                snapshot.add_file(entry.path)
+    if settings.respect_gitignore:
+        from datalint.scope import ignored_by_git
+
+        for root in list(snapshot.walked):
+            snapshot.add_git(root, ignored_by_git)
 
 
 def configured_rulebook() -> tuple[Rulebook, list[Diagnostic]]:

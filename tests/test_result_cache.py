@@ -27,6 +27,13 @@ def _entries(cwd: Path) -> list[Path]:
     return sorted(p for p in (cwd / ".datalint_cache").glob("??/*") if p.is_file())
 
 
+def _forget_runs(cwd: Path) -> None:
+    """Drop the run manifests (``datalint.runcache``), so that the next run
+    reads the per-file entries instead of replaying the whole run."""
+    for manifest in (cwd / ".datalint_cache" / "runs").glob("*"):
+        manifest.unlink()
+
+
 @pytest.fixture
 def project(tmp_path):
     (tmp_path / "a.json").write_text(json.dumps(PASSPORT))
@@ -43,6 +50,7 @@ def test_a_warm_run_prints_the_cold_runs_report(project):
     assert len(entries) == 4
     assert (project / ".datalint_cache" / ".gitignore").read_text() == "*\n"
     assert (project / ".datalint_cache" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    _forget_runs(project)
     warm = _check(project)
     assert json.loads(cold.stdout)["findings"]
     assert (warm.stdout, warm.stderr, warm.returncode) == (cold.stdout, cold.stderr, cold.returncode)
@@ -65,6 +73,7 @@ def test_a_changed_file_is_read_again(project):
 
 def test_damaged_and_forged_entries_are_misses(project):
     cold = _check(project)
+    _forget_runs(project)
     first, second, *_ = _entries(project)
     first.write_text("garbage")
     signature, _, payload = second.read_text().partition("\n")

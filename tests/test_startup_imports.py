@@ -54,11 +54,12 @@ def test_one_json_file_imports_nothing_it_does_not_use(tmp_path):
     assert sorted(loaded & set(NOT_NEEDED)) == []
 
 
-def test_a_run_served_from_the_result_cache_imports_no_reader(tmp_path):
+def test_a_run_served_from_the_run_cache_imports_no_reader_engine_or_rules(tmp_path):
     _schema(tmp_path / "one.json")
-    loaded = _modules(tmp_path, "one.json")  # the second run: a cache hit
-    assert "datalint.resultcache" in loaded
-    assert sorted(loaded & {*NOT_NEEDED, "datalint.sources.schema", "datalint.sources.documents"}) == []
+    loaded = _modules(tmp_path, "one.json")  # the second run: replayed from the run cache
+    assert "datalint.runcache" in loaded
+    machinery = {"datalint.sources.schema", "datalint.sources.documents", "datalint.engine", "datalint.rulebook"}
+    assert sorted(loaded & {*NOT_NEEDED, *machinery}) == []
 
 
 def test_a_directory_outside_git_starts_no_git(tmp_path):
