@@ -8,13 +8,18 @@ The compiled index is plain data (``compile_rules``), so the rulebook cache
 can store it and a run can start without tokenising thousands of terms. What
 each distinct text hits is cached per source: schemas repeat their names,
 descriptions and enclosing objects far more often than they vary.
+
+A key is compiled on its first hit into a ``_Unit`` that also knows what it
+decides on its own. Most fields hit through their name alone, so their
+verdict is usually one unit's, ready-made; only fields hit through several
+sources are judged entry by entry (and cached by the units they hit).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from itertools import accumulate
+from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from datalint.matching import MAX_TERM_TOKENS, term_key
@@ -43,8 +48,8 @@ PATTERN_TIMEOUT = 1.0
 
 #: One index entry: (rule number, clause number, source, term as written).
 Entry = tuple[int, int, str, str]
-_NO_HITS: tuple[Entry, ...] = ()
-#: Distinct texts each per-source cache holds before it starts again from empty.
+#: Distinct texts (or combinations of hits) each cache holds before it starts
+#: again from empty.
 _CACHE_LIMIT = 100_000
 #: Texts of more tokens than this (prose) have their runs pruned by ``_heads``.
 _SHORT_TEXT = 8
@@ -57,6 +62,10 @@ _RECORD = "\t"
 _BUCKET = 4
 #: Buckets unpacked one by one before the engine unpacks all of them.
 _LAZY_BUCKETS = 1024
+#: Short texts looked up while buckets are pending before the engine unpacks
+#: all of them: a large run repays the ~20 ms at once, and from then on a run
+#: that is no key costs one look-up.
+_LAZY_TEXTS = 10_000
 
 
 class PatternTimeout(Exception):
@@ -170,6 +179,60 @@ def _unpack(raw: Any, source: str) -> tuple[Entry, ...]:
     return tuple((rule, clause, source, term) for rule, clause, term in raw)
 
 
+Verdict = list[tuple[int, tuple[Evidence, ...]]]
+"""(rule number, evidence) of every rule that fires, in rule order."""
+
+
+class _Unit:
+    """One term key of one source, compiled on its first hit: its index
+    entries, and what it decides when no other source hit (the rules it
+    vetoes; the evidence it fires alone, from ``any`` terms and ``all``
+    clauses that need only its source). Most fields hit through their name
+    alone, so most verdicts are this, or a merge of a few of these."""
+
+    __slots__ = ("entries", "vetoes", "firing", "fired", "decides", "verdict")
+
+    def __init__(self, entries: tuple[Entry, ...], required: dict[tuple[int, int], frozenset[str]]) -> None:
+        vetoes: set[int] = set()
+        firing = []
+        for rule, clause, source, term in entries:
+            if clause == UNLESS:
+                vetoes.add(rule)
+            elif clause == ANY or required[(rule, clause)] <= {source}:
+                firing.append((rule, (source, term), Evidence(source, term)))
+        self.entries = entries
+        self.vetoes = frozenset(vetoes)
+        self.firing = tuple(firing)
+        self.fired = frozenset(rule for rule, _pair, _evidence in firing)
+        self.decides = bool(vetoes or firing)
+        """Whether the unit changes a one-source verdict at all."""
+        self.verdict = _merge((self,))
+
+
+_NO_UNITS: tuple[_Unit, ...] = ()
+
+
+def _merge(units: Sequence[_Unit]) -> Verdict:
+    """The verdict of units that all come from one source: the evidence
+    they fire, minus every rule one of them vetoes."""
+    vetoed: set[int] = set()
+    for unit in units:
+        vetoed |= unit.vetoes
+    by_rule: dict[int, dict[tuple[str, str], Evidence]] = {}
+    for unit in units:
+        for rule, pair, evidence in unit.firing:
+            if rule not in vetoed:
+                seen = by_rule.get(rule)
+                if seen is None:
+                    by_rule[rule] = {pair: evidence}
+                elif pair not in seen:
+                    seen[pair] = evidence
+    return [(rule, tuple(by_rule[rule].values())) for rule in sorted(by_rule)]
+
+
+_VALUES = attrgetter(*(attribute for _source, attribute, _many in _PARTS))
+
+
 class Engine:
     """Rules compiled for matching. Build once per run; ``evaluate`` is pure
     (its caches only remember answers)."""
@@ -182,9 +245,9 @@ class Engine:
         """For graph rules (``datalint.linkage``), which match a few names the same way."""
         self._split = rulebook.vocabulary.split
         compiled = rulebook.compiled if rulebook.compiled is not None else compile_rules(rulebook)
-        # Own copies: entries (lists, or strings from the cache) are turned
-        # into Entry tuples on their first hit; packed buckets are unpacked
-        # into the index when a text first reaches one.
+        # Own copies: packed buckets are unpacked into the index when a text
+        # first reaches one; entries (lists, or strings from the cache) are
+        # compiled into a _Unit on their first hit.
         if "buckets" in compiled:
             self._index: dict[str, dict[str, Any]] = {s: {} for s in TERM_SOURCES}
             self._pending = {s: dict(compiled["buckets"].get(s, {})) for s in TERM_SOURCES}
@@ -192,6 +255,7 @@ class Engine:
             self._index = {s: dict(compiled["index"].get(s, {})) for s in TERM_SOURCES}
             self._pending = {s: {} for s in TERM_SOURCES}
         self._unpacked = 0
+        self._walked = 0
         self._blob = compiled.get("blob", b"")
         self._pattern_entries: list[list[Any]] = compiled["patterns"]
         # [entry, literals it requires, compiled regex or None until needed]
@@ -199,16 +263,14 @@ class Engine:
         self._required: dict[tuple[int, int], frozenset[str]] = {
             (rule, clause): frozenset(sources) for rule, clause, sources in compiled["required"]
         }
-        self._cache: dict[str, dict[Any, tuple[Entry, ...]]] = {source: {} for source in TERM_SOURCES}
-        self._by_tokens: dict[str, dict[tuple[str, ...], tuple[Entry, ...]]] = {source: {} for source in TERM_SOURCES}
-        # What a combination of interned hits decides, keyed by the hits'
-        # identities: (rule number, evidence) pairs.
-        self._verdicts: dict[Any, list[tuple[int, tuple[Evidence, ...]]]] = {}
-        self._interned: dict[tuple[Any, ...], tuple[Entry, ...]] = {}
-        # The index entries an interned tuple was made of, key by key (its
-        # "units"), and what each unit decides on its own: see _one_source.
-        self._units: dict[int, tuple[tuple[Entry, ...], ...]] = {}
-        self._alone: dict[int, tuple[frozenset[int], tuple[tuple[int, str, str], ...]]] = {}
+        self._has_terms = {source: bool(self._index[source] or self._pending[source]) for source in TERM_SOURCES}
+        # The units each distinct text (or tuple of texts) hits, per source.
+        self._cache: dict[str, dict[Any, tuple[_Unit, ...]]] = {source: {} for source in TERM_SOURCES}
+        self._sources = tuple((source, many, self._cache[source]) for source, _attribute, many in _PARTS)
+        # Verdicts of combinations of units: several deciding units of one
+        # source, and the hits of several sources.
+        self._merged: dict[tuple[_Unit, ...], Verdict] = {}
+        self._verdicts: dict[tuple[_Unit, ...], Verdict] = {}
         # The first letters of every key (all keys when shorter): a run of
         # prose whose first letters are none of them cannot grow into a key.
         self._heads = {
@@ -218,45 +280,45 @@ class Engine:
 
     # ------------------------------------------------------------- lookups
 
-    def _text_hits(self, source: str, text: str) -> tuple[Entry, ...]:
-        """Entries whose term a contiguous run of ``text``'s tokens spells."""
+    def _text_hits(self, source: str, text: str) -> tuple[_Unit, ...]:
+        """The units whose key a contiguous run of ``text``'s tokens spells,
+        in order of their first run."""
         cache = self._cache[source]
-        hits = cache.get(text)
-        if hits is not None:
-            return hits
-        index = self._index[source]
-        pending = self._pending[source]
-        if not index and not pending:
-            return _NO_HITS
-        # Spellings of one name (snake, camel, upper case) share their tokens.
-        tokens = self._split(text)
-        by_tokens = self._by_tokens[source]
-        hits = by_tokens.get(tokens)
-        if hits is None:
-            keys: list[str] = []
-            if len(tokens) <= _SHORT_TEXT:
-                for start in range(len(tokens)):
-                    for glued in accumulate(tokens[start : start + MAX_TERM_TOKENS]):
-                        if (glued in index or (pending and glued[:_BUCKET] in pending and self._unpack(source, glued))) and glued not in keys:
-                            keys.append(glued)
-            else:  # prose: stop a run once no term key starts with its first letters
-                heads = self._heads[source]
-                for start in range(len(tokens)):
-                    glued = ""
-                    for token in tokens[start : start + MAX_TERM_TOKENS]:
-                        glued += token
-                        if len(glued) >= _BUCKET and glued[:_BUCKET] not in heads:
-                            break
-                        if (glued in index or (pending and glued[:_BUCKET] in pending and self._unpack(source, glued))) and glued not in keys:
-                            keys.append(glued)
-            hits = self._intern((source, *keys), source, keys) if keys else _NO_HITS
-            if len(by_tokens) >= _CACHE_LIMIT:
-                by_tokens.clear()
-            by_tokens[tokens] = hits
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[text] = hits
-        return hits
+        units = cache.get(text)
+        if units is None:
+            units = self._runs(source, self._split(text)) if self._has_terms[source] else _NO_UNITS
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[text] = units
+        return units
+
+    def _runs(self, source: str, tokens: tuple[str, ...]) -> tuple[_Unit, ...]:
+        """The units of every key among the runs of ``tokens``, unpacking
+        buckets and compiling keys on their first hit; prose stops a run
+        once no key starts with its first letters."""
+        index, pending = self._index[source], self._pending[source]
+        heads = self._heads[source] if len(tokens) > _SHORT_TEXT else None
+        if pending and heads is None:
+            self._walked += 1
+            if self._walked > _LAZY_TEXTS:
+                self._unpack_all(source)
+        found: list[_Unit] = []
+        for start in range(len(tokens)):
+            glued = ""
+            for token in tokens[start : start + MAX_TERM_TOKENS]:
+                glued += token
+                unit = index.get(glued)
+                if unit is None:
+                    if heads is not None and len(glued) >= _BUCKET and glued[:_BUCKET] not in heads:
+                        break
+                    if not (pending and glued[:_BUCKET] in pending and self._unpack(source, glued)):
+                        continue
+                    unit = index[glued]
+                if type(unit) is not _Unit:
+                    unit = index[glued] = _Unit(_unpack(unit, source), self._required)
+                if unit not in found:
+                    found.append(unit)
+        return tuple(found) if found else _NO_UNITS
 
     def _unpack(self, source: str, glued: str) -> bool:
         """Unpack the bucket ``glued`` falls in; whether ``glued`` is a key."""
@@ -276,43 +338,17 @@ class Engine:
             index.update(zip(items[0::2], items[1::2]))
         pending.clear()
 
-    def _intern(self, key: tuple[Any, ...], source: str, keys: list[str] | None, parts: list[tuple[Entry, ...]] = ()) -> tuple[Entry, ...]:
-        """One shared tuple per distinct combination of hits, so that what a
-        combination decides is worked out once (``_verdicts`` is keyed by
-        the tuple's identity; see ``_forget``)."""
-        hits = self._interned.get(key)
-        if hits is None:
-            units: list[tuple[Entry, ...]] = []
-            index = self._index[source]
-            for glued in keys or ():
-                entries = index[glued]
-                if type(entries) is not tuple:
-                    entries = index[glued] = _unpack(entries, source)
-                units.append(entries)
-            for part in parts:
-                units.extend(self._units[id(part)])
-            hits = self._interned[key] = tuple(entry for unit in units for entry in unit)
-            self._units[id(hits)] = tuple(units)
-        return hits
-
-    def _texts_hits(self, source: str, texts: tuple[str, ...]) -> tuple[Entry, ...]:
+    def _texts_hits(self, source: str, texts: tuple[str, ...]) -> tuple[_Unit, ...]:
         """The same for a tuple of texts (enclosing names, enum values),
         cached as a whole: a table's columns all share one context."""
         cache = self._cache[source]
-        hits = cache.get(texts)
-        if hits is not None:
-            return hits
-        parts = [hits for text in texts if (hits := self._text_hits(source, text))]
-        if not parts:
-            hits = _NO_HITS
-        elif len(parts) == 1:
-            hits = parts[0]
-        else:
-            hits = self._intern((source, *map(id, parts)), source, None, parts)
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[texts] = hits
-        return hits
+        units = cache.get(texts)
+        if units is None:
+            units = tuple(unit for text in texts for unit in self._text_hits(source, text))
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[texts] = units
+        return units
 
     def _pattern_hits(self, pattern: str) -> tuple[list[Entry], list[Entry]]:
         """(entries whose regex matches ``pattern``, entries whose regex ran
@@ -340,103 +376,81 @@ class Engine:
                 slow.append(entry)
         return hits, slow
 
-    def _parts(self, field: Field) -> list[tuple[str, Any, tuple[Entry, ...]]]:
-        """(source, text or texts, entries) for each part of the field that
-        hits something."""
+    def _parts(self, field: Field) -> list[tuple[_Unit, ...]]:
+        """The units each part of the field hits, for the parts that hit
+        something, in evidence order."""
         parts = []
-        for source, attribute, many in _PARTS:
-            value = getattr(field, attribute)
-            if value and (hits := (self._texts_hits if many else self._text_hits)(source, value)):
-                parts.append((source, value, hits))
+        for (source, many, cache), value in zip(self._sources, _VALUES(field)):
+            if value:
+                units = cache.get(value)
+                if units is None:
+                    units = (self._texts_hits if many else self._text_hits)(source, value)
+                if units:
+                    parts.append(units)
         return parts
-
-    def _hits(self, field: Field) -> list[Entry]:
-        return [entry for _source, _text, hits in self._parts(field) for entry in hits]
 
     # ------------------------------------------------------------- findings
 
     def evaluate(self, field: Field) -> list[Finding]:
         """Findings for one field, in rule-code order. Raises PatternTimeout
         (with the other rules' findings) when a rule regex ran out of time."""
-        if len(self._interned) >= _CACHE_LIMIT:
-            self._forget()
         parts = self._parts(field)
         if field.pattern and self._pattern_entries:
             matched, slow = self._pattern_hits(field.pattern)
-            if slow:
-                rules = tuple({entry[0]: self.rules[entry[0]] for entry in slow}.values())
-                hits = [entry for _source, _text, part in parts for entry in part]
-                raise PatternTimeout(rules, self._findings(field, hits + matched))
-            if matched:
-                parts.append(("pattern", field.pattern, tuple(matched)))
+            if matched or slow:
+                hits = [entry for units in parts for unit in units for entry in unit.entries] + matched
+                if slow:
+                    rules = tuple({entry[0]: self.rules[entry[0]] for entry in slow}.values())
+                    raise PatternTimeout(rules, self._findings(field, hits))
+                return self._findings(field, hits)
         if not parts:
             return []
-        if len(parts) == 1:
-            key: Any = id(parts[0][2])
-        else:
-            key = tuple([id(hits) for _source, _text, hits in parts])
-        cacheable = parts[-1][0] != "pattern"  # pattern hits are not interned: their ids may be reused
-        verdict = self._verdicts.get(key) if cacheable else None
-        if verdict is None:
-            if len(parts) == 1 and cacheable:
-                verdict = self._one_source(self._units[key])
-            else:
-                verdict = self._verdict([entry for _source, _text, hits in parts for entry in hits])
-            if cacheable:
-                self._verdicts[key] = verdict
+        verdict = self._one_source(parts[0]) if len(parts) == 1 else self._several_sources(parts)
         rules = self.rules
         return [_finding(rules[number], field, evidence) for number, evidence in verdict]
 
     def _findings(self, field: Field, hits: list[Entry]) -> list[Finding]:
         return [_finding(self.rules[number], field, evidence) for number, evidence in self._verdict(hits)]
 
-    def _forget(self) -> None:
-        """Start the caches afresh (a bound on memory for huge runs). All at
-        once, between fields: verdicts and units are keyed by the identity
-        of interned tuples, which the text caches hold."""
-        self._interned.clear()
-        self._verdicts.clear()
-        self._units.clear()
-        for source in TERM_SOURCES:
-            self._cache[source].clear()
-            self._by_tokens[source].clear()
-
-    def _one_source(self, units: tuple[tuple[Entry, ...], ...]) -> list[tuple[int, tuple[Evidence, ...]]]:
-        """``_verdict`` for hits that all come from one source, from what
-        each unit (one key's entries) decides alone: which rules it vetoes,
-        and which entries fire without another source (``any`` terms, and
-        ``all`` clauses that need only this source). Units recur across
-        many combinations, so this is mostly look-ups."""
-        vetoed: set[int] = set()
-        decided = []
+    def _one_source(self, units: tuple[_Unit, ...]) -> Verdict:
+        """``_verdict`` for units of one source, from what each decides
+        alone. Usually one unit fires and no other vetoes what it fires:
+        its own verdict is the answer; else the deciding units are merged."""
+        firing = None
+        several = False
+        vetoed: frozenset[int] = frozenset()
         for unit in units:
-            alone = self._alone.get(id(unit))
-            if alone is None:
-                alone = self._alone[id(unit)] = self._decide_alone(unit)
-            if alone[0]:
-                vetoed |= alone[0]
-            decided.append(alone[1])
-        by_rule: dict[int, dict[tuple[str, str], None]] = {}
-        for firing in decided:
-            for rule, source, term in firing:
-                if rule not in vetoed:
-                    seen = by_rule.get(rule)
-                    if seen is None:
-                        by_rule[rule] = {(source, term): None}
-                    else:
-                        seen[(source, term)] = None
-        return [(rule, tuple([Evidence(source, term) for source, term in by_rule[rule]])) for rule in sorted(by_rule)]
+            if unit.firing:
+                if firing is not None:
+                    several = True
+                firing = unit
+            if unit.vetoes:
+                vetoed |= unit.vetoes
+        if firing is None:
+            return []
+        if not several and vetoed.isdisjoint(firing.fired):
+            return firing.verdict
+        key = tuple([unit for unit in units if unit.decides])
+        verdict = self._merged.get(key)
+        if verdict is None:
+            if len(self._merged) >= _CACHE_LIMIT:
+                self._merged.clear()
+            verdict = self._merged[key] = _merge(key)
+        return verdict
 
-    def _decide_alone(self, unit: tuple[Entry, ...]) -> tuple[frozenset[int], tuple[tuple[int, str, str], ...]]:
-        vetoes, firing = set(), []
-        for rule, clause, source, term in unit:
-            if clause == UNLESS:
-                vetoes.add(rule)
-            elif clause == ANY or self._required[(rule, clause)] <= {source}:
-                firing.append((rule, source, term))
-        return frozenset(vetoes), tuple(firing)
+    def _several_sources(self, parts: list[tuple[_Unit, ...]]) -> Verdict:
+        """``_verdict`` for the units of several sources, cached by the
+        units (each belongs to one source, so their sequence says which
+        source hit which keys)."""
+        key = tuple(unit for units in parts for unit in units)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) >= _CACHE_LIMIT:
+                self._verdicts.clear()
+            verdict = self._verdicts[key] = self._verdict(entry for unit in key for entry in unit.entries)
+        return verdict
 
-    def _verdict(self, hits: Iterable[Entry]) -> list[tuple[int, tuple[Evidence, ...]]]:
+    def _verdict(self, hits: Iterable[Entry]) -> Verdict:
         """(rule number, evidence) of every rule the hits fire, in rule order."""
         by_rule: dict[int, list[Entry]] = {}
         for entry in hits:

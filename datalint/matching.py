@@ -40,6 +40,10 @@ _SHORT_PIECE_LENGTH = 2
 #: Entries each tokenizer cache holds before it starts again from empty: a
 #: bound on memory for monorepo runs, far above what one schema needs.
 _CACHE_LIMIT = 200_000
+#: Pieces are looked up by their first letters: each shorter length is tried
+#: at every position, longer ones only where some piece begins so.
+_HEAD = 4
+_SHORT_LENGTHS = tuple(range(_MIN_PIECE_LENGTH, _HEAD))
 #: Glued words segmented by trying every substring before the piece map,
 #: which makes each later segmentation far cheaper, is built.
 _SLOW_SEGMENTS = 48
@@ -103,20 +107,23 @@ class Vocabulary:
             if self._slow_segments <= _SLOW_SEGMENTS:
                 return self._segment_by_singular(word)
         pieces = self._pieces()
-        limits = self.__dict__["_piece_limits"]
-        n, longest = len(word), self._longest
+        lengths = self.__dict__["_piece_lengths"]
+        n = len(word)
         best: list[tuple[str, ...] | None] = [None] * (n + 1)
         best[0] = ()
         # Forward from each reachable position only (a glued word has a few),
-        # ascending, keeping the first of equally short splits; no longer
-        # than the longest piece that starts with the same two letters.
+        # ascending, keeping the first of equally short splits. Only the
+        # lengths some piece has are tried: every length below _HEAD, and
+        # those of the pieces that begin with the next _HEAD letters.
         for start in range(n - _MIN_PIECE_LENGTH + 1):
             prefix = best[start]
             if prefix is None:
                 continue
-            limit = limits.get(word[start : start + _MIN_PIECE_LENGTH], 0)
             count = len(prefix) + 1
-            for end in range(start + _MIN_PIECE_LENGTH, min(n, start + longest, start + limit) + 1):
+            for length in lengths.get(word[start : start + _HEAD], _SHORT_LENGTHS):
+                end = start + length
+                if end > n:
+                    break
                 piece = pieces.get(word[start:end])
                 if piece is not None and (best[end] is None or count < len(best[end])):
                     best[end] = prefix + (piece,)
@@ -145,7 +152,9 @@ class Vocabulary:
     def _pieces(self) -> dict[str, str]:
         """Every spelling ``segment`` accepts as a piece -> the word it is:
         each known word and its plurals, through ``singular`` itself, minus
-        two-letter words that are not general words. Built on first use."""
+        two-letter words that are not general words and spellings longer
+        than the longest word (the search never tries those). Built on
+        first use."""
         pieces = self.__dict__.get("_piece_map")
         if pieces is None:
             pieces = {}
@@ -154,14 +163,16 @@ class Vocabulary:
                 if word.endswith("y"):
                     forms.append(word[:-1] + "ies")
                 for form in forms:
+                    if len(form) > self._longest:
+                        continue
                     piece = self.singular(form)
                     if piece in self.words and (len(piece) > _SHORT_PIECE_LENGTH or piece in self.short_pieces):
                         pieces[form] = piece
-            limits: dict[str, int] = {}
+            lengths: dict[str, set[int]] = {}
             for form in pieces:
-                head = form[:_MIN_PIECE_LENGTH]
-                limits[head] = max(limits.get(head, 0), len(form))
-            self.__dict__["_piece_limits"] = limits
+                if len(form) >= _HEAD:
+                    lengths.setdefault(form[:_HEAD], set()).add(len(form))
+            self.__dict__["_piece_lengths"] = {head: _SHORT_LENGTHS + tuple(sorted(found)) for head, found in lengths.items()}
             self.__dict__["_piece_map"] = pieces
         return pieces
 
@@ -177,21 +188,47 @@ class Vocabulary:
 
     def split(self, text: str) -> tuple[str, ...]:
         """``tokens`` without the per-text cache, for callers that keep
-        their own (the engine caches what each text hits instead)."""
+        their own (the engine caches what each text hits instead).
+
+        ASCII text is first cut at underscores and hyphens, which no word
+        spans, so a snake_case or kebab-case name is a few look-ups of
+        cached words with no regex."""
+        if not text.isascii():
+            return self._words_tokens(_WORD.findall(fold(text)))
         words = self._words
         tokens: tuple[str, ...] = ()
-        for word in _WORD.findall(text if text.isascii() else fold(text)):
-            pieces = words.get(word)
+        for chunk in (text.replace("-", "_") if "-" in text else text).split("_"):
+            pieces = words.get(chunk)
             if pieces is None:
-                if len(words) >= _CACHE_LIMIT:
-                    words.clear()
-                lower = word.lower()
-                pieces = words.get(lower)
-                if pieces is None:
-                    pieces = words[lower] = self.segment(self.singular(lower))
-                words[word] = pieces
+                found = _WORD.findall(chunk)
+                if len(found) == 1 and found[0] == chunk:
+                    pieces = self._word_tokens(chunk)
+                else:  # camelCase, other separators, digits: not one word
+                    pieces = self._words_tokens(found)
             tokens += pieces
         return tokens
+
+    def _words_tokens(self, found: list[str]) -> tuple[str, ...]:
+        """The tokens of the words ``_WORD`` found, from the word cache."""
+        words = self._words
+        tokens: tuple[str, ...] = ()
+        for word in found:
+            pieces = words.get(word)
+            tokens += self._word_tokens(word) if pieces is None else pieces
+        return tokens
+
+    def _word_tokens(self, word: str) -> tuple[str, ...]:
+        """The tokens of one word of ``_WORD``, cached under the word as
+        written and lower-cased."""
+        words = self._words
+        if len(words) >= _CACHE_LIMIT:
+            words.clear()
+        lower = word.lower()
+        pieces = words.get(lower)
+        if pieces is None:
+            pieces = words[lower] = self.segment(self.singular(lower))
+        words[word] = pieces
+        return pieces
 
 
 def term_key(tokens: Iterable[str]) -> str:

@@ -5,11 +5,12 @@ skipped by its literal prefilter could not have matched."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 import regex
 
-from datalint.engine import Engine, required_literals
+from datalint.engine import Engine, compile_rules, pack_index, required_literals
 from datalint.model import Field, Location
 from datalint.rulebook import expand_terms
 
@@ -88,8 +89,8 @@ def test_index_phrases_are_all_reachable(rulebook):
     engine = Engine(rulebook)
     for number, rule in enumerate(rulebook.rules):
         for term in list(expand_terms(rule.match.get("name", ())))[:20]:
-            hits = engine._text_hits("name", term)
-            assert any(entry[0] == number and entry[3] == term for entry in hits), (rule.code, term)
+            units = engine._text_hits("name", term)
+            assert any(entry[0] == number and entry[3] == term for unit in units for entry in unit.entries), (rule.code, term)
 
 
 def test_caches_start_afresh_without_changing_answers(rulebook, monkeypatch):
@@ -101,3 +102,30 @@ def test_caches_start_afresh_without_changing_answers(rulebook, monkeypatch):
     small = Engine(rulebook)
     assert [[(f.code, f.evidence) for f in small.evaluate(field)] for field in fields] == expected
     assert [[(f.code, f.evidence) for f in small.evaluate(field)] for field in fields] == expected
+
+
+def test_lazily_unpacked_buckets_find_what_the_whole_index_finds(rulebook, monkeypatch):
+    """From the rulebook cache, buckets are unpacked as texts reach them,
+    then all at once after _LAZY_TEXTS texts: the findings never depend on
+    which buckets happened to be unpacked."""
+    import datalint.engine as engine_module
+
+    header, blob = pack_index(compile_rules(rulebook))
+    monkeypatch.setattr(engine_module, "_LAZY_TEXTS", 500)
+    lazy = Engine(replace(rulebook, compiled={**header, "blob": blob.encode("utf-8")}))
+    whole = Engine(replace(rulebook, compiled=compile_rules(rulebook)))
+    fields = _fields()
+    assert [[(f.code, f.evidence) for f in lazy.evaluate(field)] for field in fields] == [
+        [(f.code, f.evidence) for f in whole.evaluate(field)] for field in fields
+    ]
+    assert lazy._walked > 500 and not lazy._pending["name"]
+
+
+def test_one_source_verdicts_are_the_general_verdict(rulebook):
+    """What a field's name decides from its units' own verdicts is what
+    judging all their entries together decides."""
+    engine = Engine(rulebook)
+    for field in _fields():
+        units = engine._text_hits("name", field.name)
+        if units:
+            assert engine._one_source(units) == engine._verdict(entry for unit in units for entry in unit.entries), field.name

@@ -67,3 +67,41 @@ def test_run_keys_glue_contiguous_tokens_only():
     keys = run_keys(("place", "of", "birth"))
     assert {"place", "placeof", "placeofbirth", "ofbirth", "birth"} <= keys
     assert "placebirth" not in keys
+
+
+# Identifiers that exercise every path of ``Vocabulary.split``: underscores
+# (cut before the regex), camelCase and acronyms, other separators, digits,
+# plurals, glued words and accents.
+SPLIT_CASES = [
+    "passport_number", "PASSPORT_NUMBER", "passportNumber", "IDNumber", "user__date_of_birth_", "_passports",
+    "identity_documents", "nationalities", "userdateofbirth", "userdateofbirth_2", "passportjs", "reisepassnummer",
+    "ssn_last_4", "address2", "traveller.passport.number", "passport-number", "Date of birth", "passportNumber_v2",
+    "nationalité", "staatsangehörigkeit_nummer", "ÜBER_passport", "numéroDePasseport", "паспорт_number", "", "_", "$ref",
+]
+
+
+@pytest.mark.parametrize("identifier", SPLIT_CASES)
+def test_split_gives_each_regex_word_singular_folded_and_segmented(identifier):
+    vocabulary = Vocabulary(VOCAB.words, VOCAB.short_pieces)
+    expected = tuple(piece for word in split_words(identifier) for piece in vocabulary.segment(vocabulary.singular(word)))
+    assert vocabulary.split(identifier) == expected
+    assert vocabulary.split(identifier) == expected  # from the word cache
+
+
+def test_one_word_cache_serves_every_spelling():
+    """Chunks and words share one cache (``IDs`` cut as a chunk, ``ID`` as a
+    word of ``IDNumber``): what it remembers never changes a split."""
+    shared = Vocabulary(VOCAB.words, VOCAB.short_pieces)
+    for identifier in [*SPLIT_CASES, "IDs", "ID_Number", "id_numbers", *reversed(SPLIT_CASES)]:
+        assert shared.split(identifier) == Vocabulary(VOCAB.words, VOCAB.short_pieces).split(identifier), identifier
+
+
+def test_the_piece_map_segments_like_the_substring_search():
+    words = ["user", "date", "of", "birth", "passport", "number", "numbers", "pass", "port", "id", "card", "ida", "ho", "holder"]
+    vocabulary = Vocabulary(words, short_pieces=["of", "id"])
+    glued = ["userdateofbirth", "passportnumbers", "passportholder", "idcardholder", "idaho", "passportjs", "cardholders", "portpass",
+             "passportsholder", "idpassports"]  # a plural longer than the longest word is no piece
+    searched = [vocabulary._segment_by_singular(word) for word in glued]
+    vocabulary._pieces()
+    assert [vocabulary.segment(word) for word in glued] == searched
+    assert searched[:3] == [("user", "date", "of", "birth"), ("passport", "number"), ("passport", "holder")]
