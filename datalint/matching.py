@@ -83,10 +83,12 @@ class Vocabulary:
     def singular(self, word: str) -> str:
         """Fold a simple plural onto a known singular (``passports``,
         ``nationalities``, ``identity_documents``); unknown words are left
-        alone so ``status`` stays ``status``."""
+        alone so ``status`` stays ``status``. ``-ies`` -> ``-y`` is tried
+        first: the vocabulary holds other languages' singulars too, and
+        Romanian ``companie`` must not capture English ``companies``."""
         if len(word) <= 3:
             return word
-        for suffix, replacement in (("s", ""), ("ies", "y"), ("es", "")):
+        for suffix, replacement in (("ies", "y"), ("s", ""), ("es", "")):
             if word.endswith(suffix):
                 candidate = word[: -len(suffix)] + replacement
                 if candidate in self.words:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from itertools import product
@@ -211,21 +209,13 @@ def _load(builtin: Path, sources: list[tuple[int, Path, bytes | None]]) -> tuple
 
 
 def cache_dir() -> Path:
-    """Where compiled rulebooks are kept: ``$DATALINT_CACHE_DIR``, else the
-    user's cache directory (``$XDG_CACHE_HOME/datalint``, ``~/.cache/datalint``;
-    ``%LOCALAPPDATA%\\datalint`` on Windows, ``~/Library/Caches/datalint`` on
-    macOS). Never the scanned project: a cache committed to a repository
-    could otherwise hand a CI run rules that were never validated."""
-    configured = os.environ.get("DATALINT_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "datalint"
+    """Where compiled rulebooks are kept: the user's datalint cache directory
+    (``runcache.user_cache_directory``). Never the scanned project: a cache
+    committed to a repository could otherwise hand a CI run rules that were
+    never validated."""
+    from datalint.runcache import user_cache_directory
+
+    return Path(user_cache_directory())
 
 
 def _cache_key(sources: list[tuple[int, Path, bytes | None]]) -> str:

@@ -95,9 +95,12 @@ def cache_directory(create: bool) -> str | None:
 
 
 def user_cache_directory() -> str:
-    """Where the signing key lives: ``$DATALINT_CACHE_DIR``, else the user's
-    cache directory; the same place as ``rulebook.cache_dir``, without
-    importing the rule machinery. Never the scanned project."""
+    """Where the signing key and compiled rulebooks live:
+    ``$DATALINT_CACHE_DIR``, else the user's cache directory
+    (``$XDG_CACHE_HOME/datalint``, ``~/.cache/datalint``;
+    ``%LOCALAPPDATA%\\datalint`` on Windows, ``~/Library/Caches/datalint``
+    on macOS). Here rather than in ``rulebook`` so that a replayed run need
+    not import the rule machinery. Never the scanned project."""
     configured = os.environ.get("DATALINT_CACHE_DIR")
     if configured:
         return configured

@@ -15,10 +15,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from datalint.model import Field, Finding, Suppression
 from datalint.rulebook import Rule
 from datalint.selectors import RuleIndex
+
+if TYPE_CHECKING:  # datetime is imported only when an ``until`` is judged
+    from datetime import date
 
 CATEGORY = "suppression"
 

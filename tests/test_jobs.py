@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from datalint import runner
 from datalint.runner import RunOptions, run, worker_count
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -49,6 +49,12 @@ def test_plural_folds_only_onto_known_singular():
     assert VOCAB.singular("passports") == "passport"
     assert VOCAB.singular("nationalities") == "nationality"
     assert VOCAB.singular("status") == "status"
+
+
+def test_an_english_ies_plural_prefers_its_y_singular_over_a_foreign_word():
+    vocabulary = Vocabulary({"company", "companie"})  # Romanian "companie" is a singular too
+    assert vocabulary.singular("companies") == "company"
+    assert vocabulary.singular("companie") == "companie"
     assert VOCAB.tokens("identity_documents") == ("identity", "document")
 
 

@@ -117,7 +117,7 @@ def _folder_display(file: InputFile, directory: Path) -> str:
 _IDENT = r"""(?:"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|[A-Za-z_][\w$]*)"""
 _QNAME = rf"{_IDENT}(?:\s*\.\s*{_IDENT})*"
 _DROP_TABLE = re.compile(rf"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?P<names>{_QNAME}(?:\s*,\s*{_QNAME})*)", re.IGNORECASE)
-_RENAME_TABLES = re.compile(rf"RENAME\s+TABLE\s+(?P<pairs>.+)", re.IGNORECASE | re.DOTALL)
+_RENAME_TABLES = re.compile(r"RENAME\s+TABLE\s+(?P<pairs>.+)", re.IGNORECASE | re.DOTALL)
 _RENAME_PAIR = re.compile(rf"(?P<old>{_QNAME})\s+TO\s+(?P<new>{_QNAME})", re.IGNORECASE)
 _ALTER_TABLE = re.compile(rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>{_QNAME})\s+", re.IGNORECASE)
 _ACTIONS = (
