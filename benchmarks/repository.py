@@ -96,7 +96,7 @@ def run(settings: Settings) -> None:
     if has_cache:
         cache(settings, datalint, full)
     else:
-        report("T7c", "unchanged re-run from the result cache", None, 1.5,
+        report("T7c", "unchanged re-run from the run cache", None, 1.5,
                "SKIPPED: `datalint check` has no --no-cache option yet (no result cache)", settings)
 
 
@@ -107,7 +107,7 @@ def cache(settings: Settings, datalint: list[str], tree: Path) -> None:
     command = [*datalint, "check", "-q", "--fail-on", "error", "."]
     cold = wall(command, settings, cwd=tree)
     times = compare({"version": [*datalint, "--version"], "warm": command}, settings, settings.runs(7), cwd=tree)
-    report("T7c", "unchanged re-run from the result cache vs --version", times["warm"] / times["version"], 1.5,
+    report("T7c", "unchanged re-run from the run cache vs --version", times["warm"] / times["version"], 1.5,
            f"cold {ms(cold)}; warm {ms(times['warm'])}; --version {ms(times['version'])}", settings)
 
     shutil.rmtree(tree / ".datalint_cache", ignore_errors=True)

@@ -8,7 +8,7 @@ Floors, all measured in this run on the same file:
 - a quote-aware regex scan of the columns, in process: the cost of merely
   finding the columns, no parser at all.
 Smoke runs use a small generated dump instead. datalint runs with
-``--no-cache``: a run served from the result cache reads nothing (target 7c
+``--no-cache``: a run served from the caches reads nothing (target 7c
 measures that), and squawk has no cache either.
 """
 

@@ -234,13 +234,19 @@ def _cache_file(key: str) -> Path:
 
 def _read_cache(key: str) -> Rulebook | None:
     """The cached rulebook, or None on any miss, mismatch or damage."""
+    import mmap
+
     try:
-        raw = _cache_file(key).read_bytes()
-        cut = raw.index(b"\n")
-        data = json.loads(raw[:cut])
-        if data.get("format") != CACHE_FORMAT or data.get("key") != key:
-            return None
-        data["compiled"]["blob"] = memoryview(raw)[cut + 1 :]
+        with _cache_file(key).open("rb") as file:
+            header = file.readline()
+            data = json.loads(header)
+            if data.get("format") != CACHE_FORMAT or data.get("key") != key:
+                return None
+            # The packed index is mapped, not read: a small run touches a few
+            # of its pages, and the file is only ever replaced, never
+            # rewritten in place (datalint.atomic), so the mapping stays whole.
+            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        data["compiled"]["blob"] = memoryview(mapped)[len(header) :]
         return _from_cached(data)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None

@@ -13,7 +13,7 @@ from pathlib import Path
 from datalint.rulebook import load_rulebook
 
 NOT_NEEDED = (
-    "sqlglot", "jsonschema", "yaml", "subprocess", "tomllib", "traceback",
+    "sqlglot", "jsonschema", "yaml", "subprocess", "tomllib", "traceback", "multiprocessing",
     "datalint.baseline", "datalint.targets", "datalint.sources.migrations", "datalint.sources.sql",
     "datalint.sources.sql_catalogue", "datalint.sources.sql_split", "datalint.sources.sql_dialect",
     "datalint.sources.database",
