@@ -87,6 +87,27 @@ def test_a_damaged_cache_file_is_ignored(cache):
     assert problems == [] and _findings(again) == _findings(fresh)
 
 
+def test_a_truncated_cache_file_is_a_miss(cache):
+    fresh, _ = load_rulebook()
+    (written,) = cache.glob("rulebook-*.json")
+    data = written.read_bytes()
+    header_end = data.index(b"\n") + 1
+    written.write_bytes(data[: header_end + 100])  # cut inside the rules' terms
+    again, problems = load_rulebook()
+    assert problems == [] and again.rules == fresh.rules
+    assert again.rules[0].match == dict(fresh.rules[0].match)
+
+
+def test_a_hit_parses_the_rules_terms_only_when_they_are_read(cache):
+    load_rulebook()
+    hit, _ = load_rulebook()
+    terms = hit.rules[0].match._terms
+    assert terms._parsed is None  # matching goes through the compiled index
+    fresh, _ = load_rulebook(cache=False)
+    assert dict(hit.rules[0].match) == fresh.rules[0].match
+    assert terms._parsed is not None
+
+
 def test_an_unwritable_cache_directory_only_costs_time(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory", encoding="utf-8")
