@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from datalint import runcache
+from helpers import GOOD_RULE
 
 PASSPORT = {"type": "object", "properties": {"passport_number": {"type": "string"}, "id": {"type": "string"}}}
 PLAIN = {"type": "object", "properties": {"id": {"type": "string"}}}
@@ -195,28 +196,15 @@ def test_a_configuration_file_that_appears_is_read(project):
     assert b"DL101" in _run(project)[0]
 
 
-CUSTOM_PACK = """\
-rules:
-  - code: XX901
-    name: tour-dates
-    category: travel
-    severity: warning
-    summary: Keeps the dates of a tour
-    why: Tour dates place a worker in a city on a day (C1).
-    cautions: [C1]
-    instead: Keep availability as free text the advertiser edits.
-    match: {name: [tour date]}
-    examples: {flag: [tour_date], pass: [tour_guide]}
-"""
 
 
 def test_an_edited_custom_rule_pack_is_read(project):
     (project / "rules").mkdir()
-    (project / "rules" / "custom.yaml").write_text(CUSTOM_PACK)
+    (project / "rules" / "custom.yaml").write_text(GOOD_RULE)
     (project / "datalint.toml").write_text('rule-dirs = ["rules"]\n')
     (project / "schemas" / "tours.json").write_text(json.dumps({"type": "object", "properties": {"tour_date": {"type": "string"}}}))
     assert b"XX901" in _run(project, "schemas")[0]  # the pack is not among the files linted
-    (project / "rules" / "custom.yaml").write_text(CUSTOM_PACK.replace("tour date", "tour day"))
+    (project / "rules" / "custom.yaml").write_text(GOOD_RULE.replace("tour date", "tour day"))
     edited = _run(project, "schemas")
     assert edited[3] == "RAN" and b"XX901" not in edited[0]
 
