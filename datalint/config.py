@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from datalint.diagnostics import diagnostic
 from datalint.globs import project_path
@@ -26,8 +25,7 @@ SCHEMA_FILE = Path(__file__).with_name("config.schema.json")
 _TOML_POSITION = r"\s*\(at line (\d+), column (\d+)\)$"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Every choice a run depends on, from the configuration file, with the
     command line's options laid over it."""
 

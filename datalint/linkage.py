@@ -13,7 +13,6 @@ other: it is located at the field that carries its path's first edge.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from datalint.graph import Container, Graph, Hop, build_graph, spell
@@ -97,15 +96,19 @@ def _selects(selectors: Iterable[str], finding: Finding) -> bool:
     return any(selector in (finding.code, finding.rule_name, finding.category) for selector in selectors)
 
 
-@dataclass
 class _Context:
-    graph: Graph
-    vocabulary: Vocabulary
-    by_container: dict[str, list[Finding]]
-    found: dict[str, Any] = field(default_factory=dict)
-    """Personas and lookups by their section as written: rules that share
-    one (``reach`` and ``raise`` name the same personas) walk the
-    containers once."""
+    """What every check of one ``evaluate`` reads, and what they share."""
+
+    __slots__ = ("graph", "vocabulary", "by_container", "found")
+
+    def __init__(self, graph: Graph, vocabulary: Vocabulary, by_container: dict[str, list[Finding]]) -> None:
+        self.graph = graph
+        self.vocabulary = vocabulary
+        self.by_container = by_container
+        self.found: dict[str, Any] = {}
+        """Personas and lookups by their section as written: rules that share
+        one (``reach`` and ``raise`` name the same personas) walk the
+        containers once."""
 
 
 def evaluate(rules: Sequence[Rule], graph: Graph, findings: Sequence[Finding], vocabulary: Vocabulary) -> tuple[list[Finding], dict[int, Finding]]:
@@ -234,7 +237,7 @@ def _raise(rule: Rule, context: _Context) -> Iterator[tuple[Finding, Finding]]:
                     how = f"{persona.display} is an advertising persona"
                 note = f" (raised to {rule.severity} by {rule.code}: {how})"
                 steps = tuple(hop.edge.step(hop.reverse) for hop in path)
-                yield finding, replace(finding, severity=rule.severity, message=finding.message + note, path=steps)
+                yield finding, finding._replace(severity=rule.severity, message=finding.message + note, path=steps)
 
 
 def _combination(rule: Rule, context: _Context) -> Iterator[Finding]:

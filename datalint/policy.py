@@ -9,8 +9,8 @@ every output format.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from datalint.config import Settings
 from datalint.globs import matches, project_path
@@ -19,8 +19,7 @@ from datalint.rulebook import Rule
 from datalint.selectors import RuleIndex
 
 
-@dataclass(frozen=True)
-class FileIgnore:
+class FileIgnore(NamedTuple):
     glob: str
     codes: frozenset[str]
     where: str | None
@@ -28,11 +27,10 @@ class FileIgnore:
     ``table.column``; None for the whole file."""
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     enabled: frozenset[str] | None = None
     """Codes of the rules that run; None for all."""
-    severities: Mapping[str, str] = field(default_factory=dict)
+    severities: Mapping[str, str] = {}
     file_ignores: tuple[FileIgnore, ...] = ()
     root: Path = Path(".")
 
@@ -63,13 +61,13 @@ class Policy:
                 if self._ignored(finding, paths[file]):
                     continue
             severity = self.severities.get(finding.code, finding.severity)
-            kept.append(finding if severity == finding.severity else replace(finding, severity=severity))
+            kept.append(finding if severity == finding.severity else finding._replace(severity=severity))
         return kept
 
     def describe(self, rules: Sequence[Rule]) -> list[Rule]:
         """The rules that run, as configured: what SARIF lists as the tool's rules."""
         return [
-            replace(rule, severity=self.severities.get(rule.code, rule.severity))
+            rule._replace(severity=self.severities.get(rule.code, rule.severity))
             for rule in rules
             if self.enabled is None or rule.code in self.enabled
         ]

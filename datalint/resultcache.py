@@ -34,8 +34,6 @@ import hashlib
 import hmac
 import json
 import re
-from dataclasses import fields as dataclass_fields
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +130,7 @@ def _encode_outcome(outcome: tuple[ReadResult, list[Finding], list[Diagnostic]])
     refs = {id(item): number for number, item in enumerate(result.fields)}
     return [
         [_encode(item, {}) for item in result.fields],
-        _encode(replace(result, fields=()), {}),
+        _encode(result._replace(fields=()), {}),
         [_encode(finding, refs) for finding in findings],
         [_encode(problem, {}) for problem in problems],
     ]
@@ -148,7 +146,7 @@ def _decode_outcome(data: list[Any]) -> tuple[ReadResult, list[Finding], list[Di
         raise TypeError("not an outcome")
     if not all(isinstance(f, Finding) for f in findings) or not all(isinstance(p, Diagnostic) for p in problems):
         raise TypeError("not an outcome")
-    return replace(result, fields=fields), findings, problems
+    return result._replace(fields=fields), findings, problems
 
 
 def _encode(value: Any, refs: dict[int, int]) -> Any:
@@ -157,13 +155,13 @@ def _encode(value: Any, refs: dict[int, int]) -> Any:
     object (suppressions and graph rules rely on it)."""
     if value is None or isinstance(value, (str, bool, int)):
         return value
-    if isinstance(value, tuple):
-        return {"t": [_encode(item, refs) for item in value]}
     if isinstance(value, Field) and id(value) in refs:
         return {"r": refs[id(value)]}
     name = type(value).__name__
-    if _TYPES.get(name) is type(value):
-        return {"c": name, "v": [_encode(getattr(value, f.name), refs) for f in dataclass_fields(value)]}
+    if _TYPES.get(name) is type(value):  # model records are tuples too: tested first
+        return {"c": name, "v": [_encode(item, refs) for item in value]}
+    if type(value) is tuple:
+        return {"t": [_encode(item, refs) for item in value]}
     raise TypeError(f"cannot cache a {name}")
 
 

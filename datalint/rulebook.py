@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
 from itertools import product
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from datalint import __version__
 from datalint.diagnostics import diagnostic
@@ -31,8 +30,7 @@ _COMPILER_FILES = ("matching.py", "engine.py", "rulebook.py")
 _KEPT_CACHE_FILES = 8
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     name: str
     category: str
@@ -47,21 +45,21 @@ class Rule:
     examples: dict[str, list[Any]]
     pack: str
     """The file the rule came from, for error messages and ``explain``."""
-    graph: dict[str, Any] = field(default_factory=dict)
+    graph: dict[str, Any] = {}
     """A graph rule's section (``datalint.linkage``), which it has instead
     of ``match``: such a rule judges paths between containers, never one
     field, so the engine never fires it."""
 
 
-@dataclass(frozen=True)
-class Rulebook:
+class Rulebook(NamedTuple):
     rules: tuple[Rule, ...]
     vocabulary: Vocabulary
-    _by_id: dict[str, Rule] = field(default_factory=dict, repr=False)
-    compiled: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    by_id: dict[str, Rule] = {}
+    """Each rule under its code and under its name."""
+    compiled: dict[str, Any] | None = None
     """The engine's index (``datalint.engine.compile_rules``), when it came
     with the rulebook from the cache or was compiled for it."""
-    key: str | None = field(default=None, repr=False, compare=False)
+    key: str | None = None
     """Hash of the exact bytes of every pack, the schema, the vocabulary and
     the compiling code (None if some pack could not be read): a result
     cache can key on it."""
@@ -80,7 +78,7 @@ class Rulebook:
 
     def find(self, code_or_name: str) -> Rule | None:
         """Rules are addressed by code (``DL101``) or name, interchangeably."""
-        return self._by_id.get(code_or_name) or self._by_id.get(code_or_name.upper())
+        return self.by_id.get(code_or_name) or self.by_id.get(code_or_name.upper())
 
 
 def expand_terms(terms: Iterable[str | list[list[str]]]) -> Iterator[str]:
@@ -160,12 +158,12 @@ def load_rulebook(extra_dirs: Sequence[Path] = (), *, cache: bool = True) -> tup
     if key is not None and cache:
         cached = _read_cache(key)
         if cached is not None:
-            return replace(cached, key=key), []
+            return cached._replace(key=key), []
     rulebook, load_problems = _load(builtin, sources)
     problems += load_problems
     if key is not None and cache and not problems:
         _write_cache(key, rulebook)
-    return (replace(rulebook, key=key) if not problems else rulebook), problems
+    return (rulebook._replace(key=key) if not problems else rulebook), problems
 
 
 def _read_sources(builtin: Path, extra_dirs: Sequence[Path]) -> tuple[list[tuple[int, Path, bytes | None]], list[Diagnostic]]:
@@ -201,7 +199,7 @@ def _load(builtin: Path, sources: list[tuple[int, Path, bytes | None]]) -> tuple
     rulebook = Rulebook.build(rules, _words(words_bytes.decode("utf-8")))
     from datalint.engine import compile_rules  # the engine imports this module
 
-    compiled = Rulebook(rulebook.rules, rulebook.vocabulary, rulebook._by_id, compile_rules(rulebook))
+    compiled = rulebook._replace(compiled=compile_rules(rulebook))
     return compiled, problems + clashes
 
 
@@ -317,7 +315,7 @@ def _write_cache(key: str, rulebook: Rulebook) -> None:
     the rules' ``match``/``unless`` sections (``_Terms``), then the packed
     index (``datalint.engine.pack_index``), decoded only where a run needs
     it."""
-    entries = [asdict(rule) for rule in rulebook.rules]
+    entries = [rule._asdict() for rule in rulebook.rules]
     sections = [{name: entry.pop(name) for name in _DEFERRED} for entry in entries]
     payload = {
         "format": CACHE_FORMAT,

@@ -13,9 +13,8 @@ import gc
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from datalint.config import Settings
 from datalint.diagnostics import SETUP_CODES, diagnostic
@@ -33,8 +32,7 @@ if TYPE_CHECKING:
     from datalint.targets import DatabaseTarget
 
 
-@dataclass(frozen=True, slots=True)
-class RunOptions:
+class RunOptions(NamedTuple):
     check_metaschema: bool = False
     debug: bool = False
     """Re-raise internal errors instead of containing them, for developers."""

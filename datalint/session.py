@@ -10,8 +10,8 @@ broken rule pack does not: the other rules still run (DL007, exit 2).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from datalint.config import CONFIG_FILES, Settings, find_config, load_settings, unknown_names
 from datalint.engine import Engine
@@ -19,18 +19,19 @@ from datalint.files import DEFAULT_MAX_BYTES
 from datalint.model import Diagnostic, Report
 from datalint.policy import Policy
 from datalint.rulebook import Rule, Rulebook, load_rulebook
-from datalint.runcache import CONTENT_CODES, Snapshot, cache_directory
 from datalint.runner import RunOptions, run
 from datalint.selectors import RuleIndex
 from datalint.suppressions import META_RULES
+
+if TYPE_CHECKING:
+    from datalint.runcache import Snapshot
 
 
 class UsageProblem(ValueError):
     """A command-line value that names nothing; the CLI reports it as a usage error."""
 
 
-@dataclass(frozen=True)
-class Choices:
+class Choices(NamedTuple):
     """What the command line said; None where it said nothing, so the
     configuration decides."""
 
@@ -53,8 +54,7 @@ class Choices:
     command line can record it for replay (its default; ``--no-cache``)."""
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     report: Report
     rules: tuple[Rule, ...]
     """The rules that ran, with their configured severities (SARIF lists them)."""
@@ -67,6 +67,8 @@ class Outcome:
 def lint(paths: Sequence[str], choices: Choices) -> Outcome:
     snapshot = None
     if choices.cache:  # the cache directory first, so that creating it changes no listing taken
+        from datalint.runcache import Snapshot, cache_directory  # deferred: hmac and hashing, for cached runs only
+
         cache_directory(create=True)
         snapshot = Snapshot(choices.max_file_size)
     targets = paths or choices.migrations or (".",)
@@ -98,8 +100,11 @@ def lint(paths: Sequence[str], choices: Choices) -> Outcome:
                          migrations=folders, jobs=settings.jobs if choices.jobs is None else choices.jobs, cache=choices.cache)
     report = run(targets, Engine(rulebook), options)
     report.diagnostics[:0] = pack_problems
-    if snapshot is not None and any(problem.code not in CONTENT_CODES for problem in report.diagnostics):
-        snapshot.recordable = False
+    if snapshot is not None:
+        from datalint.runcache import CONTENT_CODES
+
+        if any(problem.code not in CONTENT_CODES for problem in report.diagnostics):
+            snapshot.recordable = False
     return Outcome(report, tuple(policy.describe(index.rules)), settings.fail_on, snapshot)
 
 
@@ -176,4 +181,4 @@ def _overridden(settings: Settings, choices: Choices, index: RuleIndex) -> Setti
     changes: dict[str, object] = {key: value for key, value in given.items() if value is not None}
     if choices.dialect is not None:  # one dialect for every file, whatever the configured globs say
         changes.update(dialect=choices.dialect, dialects=())
-    return replace(settings, **changes)
+    return settings._replace(**changes)

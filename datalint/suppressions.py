@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from datalint.model import Field, Finding, Suppression
@@ -98,7 +97,7 @@ class Suppressor:
             holder = next((s for s in reversed(finding.field.suppressions) if finding.code in verdicts[s][0]), None)
             if holder is not None:
                 used.add(holder)
-                finding = replace(finding, suppressed=holder)
+                finding = finding._replace(suppressed=holder)
             result.append(finding)
         for suppression, carrier in carriers.items():
             problem = verdicts[suppression][1]

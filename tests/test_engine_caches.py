@@ -5,7 +5,6 @@ skipped by its literal prefilter could not have matched."""
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 
 import pytest
 import regex
@@ -112,8 +111,8 @@ def test_lazily_unpacked_buckets_find_what_the_whole_index_finds(rulebook, monke
 
     header, blob = pack_index(compile_rules(rulebook))
     monkeypatch.setattr(engine_module, "_LAZY_TEXTS", 500)
-    lazy = Engine(replace(rulebook, compiled={**header, "blob": blob.encode("utf-8")}))
-    whole = Engine(replace(rulebook, compiled=compile_rules(rulebook)))
+    lazy = Engine(rulebook._replace(compiled={**header, "blob": blob.encode("utf-8")}))
+    whole = Engine(rulebook._replace(compiled=compile_rules(rulebook)))
     fields = _fields()
     assert [[(f.code, f.evidence) for f in lazy.evaluate(field)] for field in fields] == [
         [(f.code, f.evidence) for f in whole.evaluate(field)] for field in fields

@@ -33,7 +33,7 @@ import traceback
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -423,7 +423,7 @@ def _fields(table: _Table, target: DatabaseTarget) -> Iterator[Field]:
 def _relocated(suppression: Suppression, here: Location) -> Suppression:
     """A suppression written in SQLite's stored DDL: its line is in text no
     one sees, so it is placed at the column, like the column itself."""
-    return replace(suppression, location=here)
+    return suppression._replace(location=here)
 
 
 def _sqlite_columns(table: _Table, target: DatabaseTarget) -> dict[str, Field]:

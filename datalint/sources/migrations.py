@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from datalint.files import InputFile
 from datalint.model import Field, Location, ReadResult
@@ -37,8 +37,7 @@ _PRISMA_DIRECTORY = re.compile(r"\d+_.+")
 _DOWN_SECTION = re.compile(r"^--\s*migrate:down\b", re.IGNORECASE | re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
-class MigrationFolder:
+class MigrationFolder(NamedTuple):
     directory: Path
     display: str
     """The folder as reports name it; the scope its tables are named in."""
@@ -136,8 +135,7 @@ _ACTIONS = (
 _NOT_A_COLUMN = frozenset({"constraint", "primary", "unique", "index", "key", "foreign", "check", "default", "not"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Change:
+class _Change(NamedTuple):
     kind: str
     table: str
     """The table's name, unqualified and lower-cased."""
@@ -173,7 +171,7 @@ def replay(read: Sequence[tuple[InputFile, ReadResult, str | None]]) -> list[tup
     for item in live.values():
         by_file.setdefault(item.location.file, []).append(item)
     return [
-        (file, replace(result, fields=tuple(sorted(by_file.get(file.display, ()), key=lambda each: (each.location.line, each.location.column)))))
+        (file, result._replace(fields=tuple(sorted(by_file.get(file.display, ()), key=lambda each: (each.location.line, each.location.column)))))
         for file, result, _text in read
     ]
 
@@ -192,7 +190,7 @@ def _apply(change: _Change, live: dict[tuple[str, str], Field]) -> None:
     elif change.kind == "rename_table":
         for key in keys:
             item = live.pop(key)
-            live[(_bare(change.new), key[1])] = replace(item, container=change.new, context=(_unquoted(change.new).split(".")[-1],))
+            live[(_bare(change.new), key[1])] = item._replace(container=change.new, context=(_unquoted(change.new).split(".")[-1],))
     elif change.kind == "drop_column":
         live.pop((change.table, change.old.lower()), None)
     elif change.kind in ("rename_column", "change", "retype"):
@@ -200,15 +198,15 @@ def _apply(change: _Change, live: dict[tuple[str, str], Field]) -> None:
         if item is None:
             return
         if change.new:
-            item = replace(item, name=change.new, location=change.at)
+            item = item._replace(name=change.new, location=change.at)
         if change.type:
-            item = replace(item, type=change.type.lower())
+            item = item._replace(type=change.type.lower())
         live[(change.table, item.name.lower())] = item
     elif change.kind == "reference":
         item = live.get((change.table, change.old.lower()))
         if item is not None and item.references is None:
             links = (f"{change.target}.{change.target_column}",) if change.target_column else ()
-            live[(change.table, change.old.lower())] = replace(item, references=change.target, links=links)
+            live[(change.table, change.old.lower())] = item._replace(references=change.target, links=links)
 
 
 def _changes(text: str, display: str) -> list[_Change]:
