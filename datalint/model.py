@@ -15,7 +15,6 @@ one-file run. Use ``record._replace(...)`` for a changed copy.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning", "note"]
@@ -237,6 +236,8 @@ def fingerprint(finding: Finding) -> str:
     """Identity of a finding that survives line moves and reformatting: rule,
     file, container and field, never positions. Baselines and SARIF
     ``partialFingerprints`` use it."""
+    import hashlib  # deferred: loading OpenSSL costs ~3 ms, and only some reports need fingerprints
+
     parts = (finding.code, finding.location.file, finding.field.container, finding.field.name)
     key = "\0".join((*parts, finding.related) if finding.related else parts)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]

@@ -163,6 +163,24 @@ def test_a_directory_that_cannot_be_listed_is_reported(engine, tmp_path, monkeyp
     assert len(report.findings) == 1
 
 
+@pytest.mark.parametrize("target", ["locked", "./locked/", "."], ids=["named", "dotted-slashed", "current"])
+def test_an_unlistable_target_directory_is_named_as_given(engine, tmp_path, monkeypatch, target):
+    """The walk's own directory, not a subdirectory: the diagnostic names
+    the target as typed, normalised like every report path."""
+    (tmp_path / "locked").mkdir()
+    monkeypatch.chdir(tmp_path / "locked" if target == "." else tmp_path)
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if Path(path).resolve().name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    (where, *_rest) = located(lint(engine, target))[0]
+    assert where == {"locked": "locked", "./locked/": "locked", ".": "."}[target]
+
+
 def test_read_text_reports_rather_than_raises_for_a_vanished_file(tmp_path):
     result = read_text(InputFile(tmp_path / "gone.json", "gone.json", tmp_path))
     assert isinstance(result, ReadResult)
