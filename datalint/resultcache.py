@@ -15,7 +15,7 @@ Nothing is cached when a rule pack failed to load (no key) or when a file
 cost a diagnostic from the engine (a pattern timeout depends on the clock).
 
 Entries are JSON, decoded only into datalint's own model classes (never
-pickle), and signed with an HMAC whose key lives in the user cache directory
+pickle), and signed (keyed BLAKE2b, ``runcache.sign``) with a key that lives in the user cache directory
 (mode 0600), so a ``.datalint_cache`` checked into a pull request cannot
 hide findings from CI: whatever does not verify or decode is a miss. Writes
 are atomic (``datalint.atomic``) and content-addressed, so concurrent runs
@@ -30,8 +30,6 @@ change (one schema edited among ten thousand).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 from pathlib import Path
@@ -39,10 +37,11 @@ from typing import Any
 
 from datalint import __version__, runcache
 from datalint.atomic import write_atomic
+from datalint.digest import blake2b, compare_digest
 from datalint.files import InputFile
 from datalint.model import Diagnostic, Evidence, Field, Finding, Location, ReadResult, Step, Suppression
 
-FORMAT = 1
+FORMAT = 2
 _TYPES = {cls.__name__: cls for cls in (Location, Suppression, Field, Diagnostic, Evidence, Step, Finding, ReadResult)}
 #: A ``$ref`` whose value does not start with ``#``: it may read another file.
 _OUTSIDE_REF = re.compile(rb"""\$ref["']?\s*:\s*["']?\s*(?![\s"'#])""")
@@ -81,7 +80,7 @@ class ResultCache:
             return None
         if len(data) > max_bytes or may_read_other_files(data):
             return None
-        digest = hashlib.sha256(self._fingerprint.encode())
+        digest = blake2b(self._fingerprint.encode(), digest_size=32)
         for part in (file.display, str(file.path), str(file.root), str(dialect), runcache.parser_stamp(file.path.suffix.lower())):
             digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0" + data)
@@ -90,7 +89,7 @@ class ResultCache:
     def get(self, key: str) -> tuple[ReadResult, list[Finding], list[Diagnostic]] | None:
         try:
             signature, _, payload = self._path(key).read_bytes().partition(b"\n")
-            if not hmac.compare_digest(signature, self._sign(key, payload).encode()):
+            if not compare_digest(signature, self._sign(key, payload).encode()):
                 return None
             return _decode_outcome(json.loads(payload))
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):

@@ -8,7 +8,6 @@ loudly rather than silently disable a rule.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import product
@@ -17,13 +16,14 @@ from typing import Any, NamedTuple
 
 from datalint import __version__
 from datalint.diagnostics import diagnostic
+from datalint.digest import blake2b
 from datalint.matching import Vocabulary, split_words
 from datalint.model import Diagnostic
 
 SCHEMA_FILE = "rule.schema.json"
 VOCABULARY_FILE = "words.txt"
 #: Bumped whenever the cached form changes shape.
-CACHE_FORMAT = 8
+CACHE_FORMAT = 9
 #: The code the compiled rulebook depends on: a change to how terms are
 #: tokenised must never be served a rulebook compiled by the old code.
 _COMPILER_FILES = ("matching.py", "engine.py", "rulebook.py")
@@ -217,7 +217,7 @@ def cache_dir() -> Path:
 
 
 def _cache_key(sources: list[tuple[int, Path, bytes | None]]) -> str:
-    digest = hashlib.sha256(f"datalint {__version__} rulebook {CACHE_FORMAT}\0".encode())
+    digest = blake2b(f"datalint {__version__} rulebook {CACHE_FORMAT}\0".encode(), digest_size=32)
     here = Path(__file__).parent
     for name in _COMPILER_FILES:
         digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")

@@ -67,7 +67,7 @@ class Outcome(NamedTuple):
 def lint(paths: Sequence[str], choices: Choices) -> Outcome:
     snapshot = None
     if choices.cache:  # the cache directory first, so that creating it changes no listing taken
-        from datalint.runcache import Snapshot, cache_directory  # deferred: hmac and hashing, for cached runs only
+        from datalint.runcache import Snapshot, cache_directory  # deferred: only cached runs snapshot what they read
 
         cache_directory(create=True)
         snapshot = Snapshot(choices.max_file_size)

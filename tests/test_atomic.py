@@ -48,6 +48,12 @@ def test_text_is_written_as_utf8_with_unix_newlines(tmp_path):
     assert target.read_bytes() == "naïve\nline\n".encode()
 
 
+def test_bytes_are_written_as_they_are(tmp_path):
+    target = tmp_path / "manifest"
+    write_atomic(target, b"\x00\r\n\xff", durable=False)
+    assert target.read_bytes() == b"\x00\r\n\xff"
+
+
 def test_a_fifo_is_written_in_place_not_replaced(tmp_path):
     """Renaming over a special file would destroy it: ``-o /dev/null`` run as
     root once turned /dev/null into a regular file."""

@@ -17,6 +17,7 @@ NOT_NEEDED = (
     "datalint.baseline", "datalint.targets", "datalint.sources.migrations", "datalint.sources.sql",
     "datalint.sources.sql_catalogue", "datalint.sources.sql_split", "datalint.sources.sql_dialect",
     "datalint.sources.database",
+    "_hashlib",  # OpenSSL (~3 ms): cache keys and signatures use datalint.digest
 )
 
 SCRIPT = """
