@@ -7,6 +7,7 @@ commands, so ``datalint --version`` and ``--help`` start as fast as click.
 from __future__ import annotations
 
 import functools
+import gc
 import re
 import sys
 from collections.abc import Callable
@@ -108,6 +109,10 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, statis
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage error or
     an input, rule pack, configuration or baseline that could not be fully read.
     """
+    # Start-up (imports, the rulebook, a replay) only allocates what lives
+    # until exit: collections that find nothing cost ~5% of a one-file run.
+    # The runner turns the collector on while it reads files (syntax trees).
+    gc.disable()
     if config_file and isolated:
         raise click.UsageError("--config and --isolated contradict each other")
     if baseline and write_baseline:

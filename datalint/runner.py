@@ -62,8 +62,9 @@ def run(targets: Sequence[str], engine: Engine, options: RunOptions = RunOptions
     linted: list[tuple[tuple[Field, ...], list[Finding]]] = []
     scopes: dict[str, str] = {}
     units = [*_grouped(select_files(discovered, paths, options.settings), options), *databases]
-    linted_units = _lint_units(units, engine, options)
-    with _collector_paused():
+    with _collector(enabled=True):
+        linted_units = _lint_units(units, engine, options)
+    with _collector(enabled=False):
         for unit, outcomes in zip(units, linted_units):
             for file, (result, findings, problems) in zip(_unit_files(unit), outcomes):
                 report.diagnostics.extend(result.diagnostics)
@@ -88,19 +89,23 @@ def run(targets: Sequence[str], engine: Engine, options: RunOptions = RunOptions
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the read files are linked and
-    reported: that work creates no cycles, and with every file's fields
-    alive each collection would traverse them all again (a fifth of the
-    graph pass over 10,000 files, serial while ``--jobs`` workers idle).
-    Reading, which does leave cycles (syntax trees), is not covered."""
-    enabled = gc.isenabled()
-    gc.disable()
+def _collector(*, enabled: bool) -> Iterator[None]:
+    """Cyclic garbage collection only while files are read, which leaves
+    cycles (syntax trees). Linking and reporting create none, and with
+    every file's fields alive each collection would traverse them all again
+    (a fifth of the graph pass over 10,000 files, serial while ``--jobs``
+    workers idle); the command line also keeps it off for start-up
+    (``cli.check``). The caller's setting is restored."""
+    was = gc.isenabled()
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        if was != enabled:
+            (gc.enable if was else gc.disable)()
 
 
 Outcome = tuple[ReadResult, list[Finding], list[Diagnostic]]

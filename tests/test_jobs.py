@@ -106,3 +106,25 @@ def test_few_files_stay_serial(monkeypatch, tmp_path):
 def test_worker_count():
     assert worker_count(3) == 3
     assert worker_count(0) >= 1
+
+
+@pytest.mark.parametrize("caller_enabled", [True, False], ids=["caller-collects", "caller-paused"])
+def test_the_collector_runs_while_files_are_read_and_the_callers_setting_returns(engine, tmp_path, monkeypatch, caller_enabled):
+    """Reading leaves cycles (syntax trees), so the collector runs then even
+    when the command line paused it for start-up; linking runs without it."""
+    import gc
+
+    import datalint.linkage
+    import datalint.runner
+
+    seen: dict[str, bool] = {}
+    read, link = datalint.runner._read, datalint.linkage.link
+    monkeypatch.setattr(datalint.runner, "_read", lambda *a: (seen.setdefault("reading", gc.isenabled()), read(*a))[1])
+    monkeypatch.setattr(datalint.linkage, "link", lambda *a: (seen.setdefault("linking", gc.isenabled()), link(*a))[1])
+    (tmp_path / "one.json").write_text(json.dumps({"type": "object", "properties": {"passport_number": {"type": "string"}}}))
+    (gc.enable if caller_enabled else gc.disable)()
+    try:
+        run([str(tmp_path)], engine, RunOptions(jobs=1))
+        assert (seen, gc.isenabled()) == ({"reading": True, "linking": False}, caller_enabled)
+    finally:
+        gc.enable()
