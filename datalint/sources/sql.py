@@ -15,7 +15,6 @@ error (DL004), because those columns went unlinted.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import lru_cache
 from types import ModuleType
 
@@ -39,10 +38,11 @@ from datalint.sources.sql_dialect import detect_dialect, lexis_for, retry_order
 from datalint.sources.sql_split import Statement, Unclosed, split_statements
 
 _KIND = re.compile(
-    r"""(?P<create_table>CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL|TEMPORARY|TEMP|UNLOGGED|TRANSIENT|VOLATILE
-                     |EXTERNAL|VIRTUAL|MULTISET|SET|HYBRID|DYNAMIC|ICEBERG)\s+)*TABLE\b)
+    r"""CREATE\s+(?:OR\s+REPLACE\s+)?
+         (?:(?P<create_table>(?:(?:GLOBAL|LOCAL|TEMPORARY|TEMP|UNLOGGED|TRANSIENT|VOLATILE|EXTERNAL|VIRTUAL|MULTISET
+                                |SET|HYBRID|DYNAMIC|ICEBERG)\s+)*TABLE\b)
+           |(?P<create_type>TYPE\b))
        |(?P<alter_table>ALTER\s+(?:ONLINE\s+|IGNORE\s+)?TABLE\b)
-       |(?P<create_type>CREATE\s+(?:OR\s+REPLACE\s+)?TYPE\b)
        |(?P<comment>COMMENT\s+ON\s+(?:TABLE|COLUMN)\b)""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -53,6 +53,7 @@ _ALTER_OF_INTEREST = re.compile(
     r"|\bREFERENCES\b|\bCOMMENT\b",
     re.IGNORECASE,
 )
+_ALTER_WORDS = ("ADD", "REFERENCES", "COMMENT")
 #: Longer statements go straight to the fallback, whose cost is linear:
 #: sqlglot's is not (66 s and 6.7 GB for one 50 MB CREATE TABLE).
 MAX_PARSED_CHARACTERS = 1_000_000
@@ -103,7 +104,7 @@ class _Reader:
         split = split_statements(self.text, self.lexis)
         if split[1] is None:
             return split
-        lexis = replace(self.lexis, backslash_escapes=not self.lexis.backslash_escapes)
+        lexis = self.lexis._replace(backslash_escapes=not self.lexis.backslash_escapes)
         retry = split_statements(self.text, lexis)
         if retry[1] is not None:
             return split
@@ -186,9 +187,26 @@ def _kind(text: str) -> str | None:
     match = _KIND.match(text)
     if match is None:
         return None
-    if match.lastgroup == "alter_table" and not _ALTER_OF_INTEREST.search(text, match.end()):
+    if match.lastgroup == "alter_table" and not _alters_columns(text, match.end()):
         return None
     return match.lastgroup
+
+
+def _alters_columns(text: str, pos: int) -> bool:
+    """Whether an ALTER TABLE may add, describe or link columns. A dump has
+    thousands, and the regex has no literal to skip ahead by, so in ASCII
+    text (where upper-casing moves nothing) it is tried only where one of
+    its words appears."""
+    if not text.isascii():
+        return _ALTER_OF_INTEREST.search(text, pos) is not None
+    upper = text.upper()
+    for word in _ALTER_WORDS:
+        start = upper.find(word, pos)
+        while start >= 0:
+            if _ALTER_OF_INTEREST.match(text, start):
+                return True
+            start = upper.find(word, start + 1)
+    return False
 
 
 @lru_cache(maxsize=4096)

@@ -24,7 +24,7 @@ def attach_statement_suppressions(columns: list[RawColumn], text: str, start: in
             continue
         location = Location(path, *lines.position(offset))
         for column in columns:
-            column.suppressions.append(from_comment(annotation, location, column.table.written))
+            column.suppressions += (from_comment(annotation, location, column.table.written),)
 
 
 def split_notes(notes: Iterable[tuple[str, Location]], scope: str) -> tuple[list[str], list[Suppression]]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from operator import attrgetter
-from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from datalint.model import Field, Location, Suppression
 from datalint.sources.sql_annotations import split_notes
@@ -22,8 +22,7 @@ from datalint.sources.sql_split import Comment
 V = TypeVar("V")
 
 
-@dataclass(frozen=True, slots=True)
-class TableName:
+class TableName(NamedTuple):
     written: str
     """As written, schema-qualified if it was (``public.ads``)."""
     name: str
@@ -36,25 +35,45 @@ class TableName:
         return cls(".".join(parts), parts[-1], parts[-2] if len(parts) > 1 else None)
 
 
-@dataclass(slots=True)
 class RawColumn:
-    table: TableName
-    name: str
-    offset: int
-    """Absolute offset of the column name's first character."""
-    type: str | None = None
-    type_name: TableName | None = None
-    """A user-defined type (maybe a ``CREATE TYPE ... AS ENUM``)."""
-    comment: str = ""
-    """Inline ``COMMENT '...'`` (MySQL)."""
-    trailing_comments: list[Comment] = field(default_factory=list)
-    enum: list[str] = field(default_factory=list)
-    default: str | None = None
-    references: str | None = None
-    reference_column: str | None = None
-    """The column ``references`` names, when the key names one."""
-    suppressions: list[Suppression] = field(default_factory=list)
-    """Annotations on the comment lines above the defining statement."""
+    """A column as read, still open to what the rest of the file says about
+    it. ``offset`` is where its name starts in the file; ``type_name`` a
+    user-defined type (maybe a ``CREATE TYPE ... AS ENUM``); ``comment`` an
+    inline ``COMMENT '...'`` (MySQL); ``reference_column`` the column a
+    foreign key's ``references`` names, when it names one;
+    ``suppressions`` the annotations above the defining statement.
+
+    A dump has tens of thousands of columns, so this is a plain class with
+    slots, and what most columns lack is a shared empty tuple, not a new
+    list: ``enum`` is a list to extend only when none was given."""
+
+    __slots__ = (
+        "comment", "default", "enum", "name", "offset", "reference_column", "references",
+        "suppressions", "table", "trailing_comments", "type", "type_name",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        table: TableName,
+        name: str,
+        offset: int,
+        type: str | None = None,
+        type_name: TableName | None = None,
+        enum: Sequence[str] | None = None,
+        default: str | None = None,
+    ) -> None:
+        self.table = table
+        self.name = name
+        self.offset = offset
+        self.type = type
+        self.type_name = type_name
+        self.comment = ""
+        self.trailing_comments: tuple[Comment, ...] = ()
+        self.enum: Sequence[str] = [] if enum is None else enum
+        self.default = default
+        self.references: str | None = None
+        self.reference_column: str | None = None
+        self.suppressions: tuple[Suppression, ...] = ()
 
 
 class ScopedNotes(Generic[V]):
@@ -117,6 +136,18 @@ class LineIndex:
         line = bisect_right(self._starts, offset)
         return line, offset - self._starts[line - 1] + 1
 
+    def positions(self, offsets: list[int]) -> Iterator[tuple[int, int]]:
+        """``position`` of each of ``offsets``, which ascend: the text is
+        walked once, counting line breaks, and no index of every line is built."""
+        text, line, line_start, previous = self.text, 1, 0, 0
+        for offset in offsets:
+            breaks = text.count("\n", previous, offset)
+            if breaks:
+                line += breaks
+                line_start = text.rfind("\n", previous, offset) + 1
+            previous = offset
+            yield line, offset - line_start + 1
+
     def line_end(self, offset: int) -> int:
         end = self.text.find("\n", offset)
         return len(self.text) if end < 0 else end
@@ -134,59 +165,81 @@ def attach_trailing_comments(columns: list[RawColumn], comments: tuple[Comment, 
         end = lines.line_end(column.offset)
         if index + 1 < len(ordered):
             end = min(end, ordered[index + 1].offset)
-        column.trailing_comments.extend(c for c in comments if column.offset < c.start < end and c.text)
+        column.trailing_comments += tuple(c for c in comments if column.offset < c.start < end and c.text)
+
+
+# ``Field`` is a NamedTuple: calling its ``__new__`` hands it the keywords
+# directly, where ``Field(...)`` first packs them into a dictionary (half the
+# cost of building a field, over tens of thousands of columns).
+_new_field = Field.__new__
 
 
 def build_fields(catalogue: Catalogue, path: str, lines: LineIndex) -> tuple[Field, ...]:
-    """Merge every note into its column and freeze the result, in source order."""
+    """Merge every note into its column and freeze the result, in source
+    order. A dump has tens of thousands of columns and few notes, so a note
+    is looked for only where one was recorded under the column's name, and
+    a table's own notes once per table."""
     ordered = sorted(catalogue.columns, key=attrgetter("offset"))
-    return tuple([_build_field(column, catalogue, path, lines) for column in ordered])
+    commented, referenced, checked = catalogue.column_comments._notes, catalogue.references._notes, catalogue.checks._notes
+    fields = []
+    table = None
+    for column, (line, col) in zip(ordered, lines.positions([column.offset for column in ordered])):
+        if column.table is not table:  # a table's columns come one after another
+            table = column.table
+            folded_table, context, schema = table.name.lower(), (table.name,), table.schema
+            container_description = "\n".join(catalogue.table_comments.get(schema, (folded_table,))[-1:])
+        key = (folded_table, column.name.lower())
+        here = Location(path, line, col)
+        if column.references:
+            target, target_column = column.references, column.reference_column
+        else:
+            noted = catalogue.references.get(schema, key) if key in referenced else None
+            target, target_column = noted[-1] if noted else (None, None)
+        comment_on = catalogue.column_comments.get(schema, key)[-1:] if key in commented else ()
+        if column.comment or comment_on or column.trailing_comments:
+            description, suppressions = _notes(column, comment_on, here, lines)
+        else:
+            description, suppressions = "", column.suppressions
+        values = column.enum
+        if key in checked:
+            values = [*values, *(value for found in catalogue.checks.get(schema, key) for value in found)]
+        if column.type_name is not None:
+            values = [*values, *_type_labels(column.type_name, catalogue)]
+        fields.append(
+            _new_field(
+                Field,
+                name=column.name,
+                container=table.written,
+                location=here,
+                kind="column",
+                type=column.type,
+                description=description,
+                enum=_unique(values) if values else (),
+                examples=(column.default,) if column.default is not None else (),
+                context=context,
+                references=target,
+                container_description=container_description,
+                suppressions=suppressions,
+                links=(f"{target}.{target_column}",) if target_column else (),
+            )
+        )
+    return tuple(fields)
 
 
-def _build_field(column: RawColumn, catalogue: Catalogue, path: str, lines: LineIndex) -> Field:
-    table = column.table
-    key = fold((table.name, column.name))
-    line, col = lines.position(column.offset)
-    here = Location(path, line, col)
-    comment_on = catalogue.column_comments.get(table.schema, key)[-1:]
-    table_comment = catalogue.table_comments.get(table.schema, key[:1])[-1:]
-    noted = catalogue.references.get(table.schema, key)
-    target, target_column = (column.references, column.reference_column) if column.references else (noted or [(None, None)])[-1]
-    notes = [(column.comment, here)] if column.comment else []  # most columns have no comment of their own
+def _notes(column: RawColumn, comment_on: list[str], here: Location, lines: LineIndex) -> tuple[str, tuple[Suppression, ...]]:
+    """The description a column's comments make, and every suppression
+    that holds for it."""
+    notes = [(column.comment, here)] if column.comment else []
     notes += [(text, here) for text in comment_on]
-    notes += [(comment.text, Location(path, *lines.position(comment.start))) for comment in column.trailing_comments]
-    prose, suppressions = split_notes(notes, f"{table.written}.{column.name}") if notes else ((), ())
-    return Field(
-        name=column.name,
-        container=table.written,
-        location=here,
-        kind="column",
-        type=column.type,
-        description=_join_unique(prose),
-        enum=_unique([*column.enum, *_check_values(column, key, catalogue), *_type_labels(column, catalogue)]),
-        examples=(column.default,) if column.default is not None else (),
-        context=(table.name,),
-        references=target,
-        container_description="\n".join(table_comment),
-        suppressions=(*column.suppressions, *suppressions),
-        links=(f"{target}.{target_column}",) if target_column else (),
-    )
+    notes += [(comment.text, Location(here.file, *lines.position(comment.start))) for comment in column.trailing_comments]
+    prose, suppressions = split_notes(notes, f"{column.table.written}.{column.name}")
+    return "\n".join(_unique(prose)), (*column.suppressions, *suppressions)
 
 
-def _type_labels(column: RawColumn, catalogue: Catalogue) -> list[str]:
-    if column.type_name is None:
-        return []
-    labels = catalogue.enum_types.get(column.type_name.schema, fold((column.type_name.name,)))
+def _type_labels(type_name: TableName, catalogue: Catalogue) -> list[str]:
+    labels = catalogue.enum_types.get(type_name.schema, fold((type_name.name,)))
     return labels[-1] if labels else []
-
-
-def _check_values(column: RawColumn, key: tuple[str, ...], catalogue: Catalogue) -> list[str]:
-    return [value for values in catalogue.checks.get(column.table.schema, key) for value in values]
 
 
 def _unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value for value in values if value)) if values else ()
-
-
-def _join_unique(values: list[str]) -> str:
-    return "\n".join(_unique(values))

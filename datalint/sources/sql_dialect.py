@@ -9,7 +9,7 @@ the others (see ``retry_order``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DEFAULT_DIALECT = "postgres"
 
@@ -51,8 +51,7 @@ _BRACKET_QUOTES = frozenset({"tsql", "fabric", "sqlite"})
 _GO_BATCHES = frozenset({"tsql", "fabric"})
 
 
-@dataclass(frozen=True, slots=True)
-class Lexis:
+class Lexis(NamedTuple):
     """The lexical habits that decide where a statement ends: a ``;`` inside
     any of these constructs is not a terminator."""
 
@@ -77,18 +76,25 @@ def detect_dialect(text: str) -> str:
     tie or when nothing stands out, because it is the most common dump
     format."""
     upper = "\n" + text.upper()  # so that line-start markers match on line 1
-    postgres = _votes(upper, DEFAULT_DIALECT)
-    # A dialect with no more markers than PostgreSQL has votes cannot win,
-    # so a pg_dump is not searched for the others' (each search reads the file).
-    votes = {name: _votes(upper, name) for name, markers in _MARKERS.items() if name != DEFAULT_DIALECT and len(markers) > postgres}
+    postgres = _votes(upper, _MARKERS[DEFAULT_DIALECT], 0)
+    votes = {name: _votes(upper, markers, postgres) for name, markers in _MARKERS.items() if name != DEFAULT_DIALECT}
     best = max(votes.values(), default=0)
     if best <= postgres:
         return DEFAULT_DIALECT
     return next(name for name, count in votes.items() if count == best)
 
 
-def _votes(upper: str, dialect: str) -> int:
-    return sum(1 for marker in _MARKERS[dialect] if marker.search(upper))
+def _votes(upper: str, markers: tuple[re.Pattern[str], ...], to_beat: int) -> int:
+    """How many of ``markers`` are present, if that can be more than
+    ``to_beat``; otherwise some number no greater than it. Each search may
+    read the whole file, so a dialect that can no longer win is not
+    searched further (a pg_dump is barely searched for the others' markers)."""
+    found = 0
+    for index, marker in enumerate(markers):
+        if found + len(markers) - index <= to_beat:
+            return found
+        found += marker.search(upper) is not None
+    return found
 
 
 def retry_order(dialect: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from typing import NamedTuple
 
 from datalint.sources import sql_postgres
 from datalint.sources.sql_catalogue import Catalogue, RawColumn, TableName
@@ -46,8 +47,8 @@ def read_foreign_key(text: str, catalogue: Catalogue) -> bool:
     match = _FOREIGN_KEY.fullmatch(text)
     if match is None:
         return False
-    table = TableName.from_parts(_parts(match.group("table")))
-    target = TableName.from_parts(_parts(match.group("target")))
+    table = _table(match.group("table"))
+    target = _table(match.group("target"))
     catalogue.add_reference(table, _parts(match.group("columns")), target.written, _parts(match.group("target_columns") or ""))
     return True
 
@@ -118,12 +119,22 @@ def _blank_unless_enum(match: re.Match[str]) -> str:
 
 def _one_parenthesis(condition: str) -> bool:
     """True if ``condition`` is a single parenthesised group, so the line
-    holds nothing but the constraint (``CHECK (a > 0)), b int`` does not)."""
+    holds nothing but the constraint (``CHECK (a > 0)), b int`` does not).
+    One match answers for the usual shallow groups; deeper ones are walked."""
+    if _ONE_GROUP.fullmatch(condition):
+        return True
     return condition.startswith("(") and sql_postgres.closing(condition) == len(condition) - 1
 
 
 def _parts(written: str) -> list[str]:
     return [part[1:-1].replace('""', '"') if part.startswith('"') else part for part in _NAME_PART.findall(written)]
+
+
+@lru_cache(maxsize=4096)
+def _table(written: str) -> TableName:
+    """The table named ``written`` (a dump names the same tables thousands
+    of times, in its keys)."""
+    return TableName.from_parts(_parts(written))
 
 
 # ------------------------------------------------------------ CREATE TABLE
@@ -141,6 +152,20 @@ def _parts(written: str) -> list[str]:
 _TABLE_HEAD = re.compile(rf"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<table>{_QUALIFIED})\s*\(", re.IGNORECASE)
 # Items and the end of the list: quotes and comments are skipped whole.
 _ITEM_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/|[(),]|[^'"(),/-]+|[/-]""", re.DOTALL)
+# The same tokens, in one match per item when the item holds no comment and
+# its parentheses nest at most six deep (all of GitLab's do): each token is
+# matched atomically, as the tokenizer takes the first it finds.
+_QUOTES = r"""'(?:[^']|'')*+'|"(?:[^"]|"")*+"|-(?!-)|/(?!\*)"""
+
+
+def _nested(depth: int) -> str:
+    """A parenthesised group, nesting at most ``depth`` deep."""
+    inner = f"|{_nested(depth - 1)}" if depth > 1 else ""
+    return rf"""\((?:[^'"()/-]++|{_QUOTES}{inner})*+\)"""
+
+
+_PLAIN_ITEM = re.compile(rf"""(?:[^'"(),/-]++|{_QUOTES}|{_nested(6)})*+""")
+_ONE_GROUP = re.compile(_nested(6))
 _COMMENT_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|(--[^\n]*|/\*.*?\*/)""", re.DOTALL)
 _TRAILER = re.compile(r"\s*(?:PARTITION\s+BY\s+(?:RANGE|LIST|HASH)\s*\((?:[^()'\"]|\"(?:[^\"]|\"\")*\")*\))?\s*", re.IGNORECASE)
 _COLUMN_NAME = re.compile(rf"{_NAME}(?=\s)")
@@ -199,24 +224,16 @@ def read_create_table(
     items, end = _items(text, head.end())
     if end is None or _TRAILER.fullmatch(text, end) is None:
         return False
-    table = TableName.from_parts(_parts(head.group("table")))
+    table = _table(head.group("table"))
     columns, checks = [], []
     for start, item_end in items:
-        check_head = _CHECK_ITEM.match(text, start, item_end)
-        if check_head:
-            item = text[start:item_end].strip()
-            if not _one_parenthesis(text[check_head.end() - 1 : item_end].rstrip()):
-                return False  # something after the condition (``ENABLE VALIDATE``): sqlglot decides
-            if _may_list_values(item):
-                checks.append(item)
-            continue
-        if _KEY_ITEM.fullmatch(text, start, item_end):  # a key says nothing the tree reader keeps
-            continue
-        column = _column(text, start, item_end, table, offset, column_type)
-        if column is False or (column is None and len(items) > 1):  # an empty item is a stray comma
+        item = _item(text[start:item_end], column_type)
+        if item.__class__ is _Column:
+            columns.append(item.raw(table, offset + start))
+        elif item is False or (item is None and len(items) > 1):  # an empty item is a stray comma
             return False
-        if column is not None:
-            columns.append(column)
+        elif item.__class__ is str:
+            checks.append(item)
     allowed = []
     for item in checks:
         found = check(item, table)
@@ -229,10 +246,61 @@ def read_create_table(
     return True
 
 
+class _Column(NamedTuple):
+    """A column item as read: its name, where the name starts in the item,
+    and its definition."""
+
+    name: str
+    at: int
+    type: str | None
+    type_name: TableName | None
+    enum: tuple[str, ...]
+    default: str | None
+
+    def raw(self, table: TableName, offset: int) -> RawColumn:
+        """The column of ``table``, in an item starting at ``offset``."""
+        return RawColumn(table, self.name, offset + self.at, self.type, self.type_name, self.enum, self.default)
+
+
+@lru_cache(maxsize=16384)
+def _item(item: str, column_type: Callable[[str], ColumnType]) -> _Column | str | bool | None:
+    """What a table item holds: a column; the text of a CHECK that may list
+    allowed values; True for an item that says nothing the tree reader keeps
+    (any other CHECK, a key); None for an empty item (``CREATE TABLE t
+    ()``); False for any item this shortcut does not read. A dump repeats
+    items (``id bigint NOT NULL``) thousands of times: each distinct one is
+    read once."""
+    check_head = _CHECK_ITEM.match(item)
+    if check_head:
+        if not _one_parenthesis(item[check_head.end() - 1 :].rstrip()):
+            return False  # something after the condition (``ENABLE VALIDATE``): sqlglot decides
+        stripped = item.strip()
+        return stripped if _may_list_values(stripped) else True
+    if _KEY_ITEM.fullmatch(item):
+        return True
+    return _column(item, column_type)
+
+
 def _items(text: str, pos: int) -> tuple[list[tuple[int, int]], int | None]:
     """(start, end) of each item between the opening parenthesis at ``pos``
     and its closing one, and where the text after that one starts; without
-    a closing one, the items up to the end of ``text`` and None."""
+    a closing one, the items up to the end of ``text`` and None. A dump's
+    items take one match each; a list with comments or deep nesting is
+    tokenised."""
+    items, start = [], pos
+    while True:
+        end = _PLAIN_ITEM.match(text, pos).end()
+        after = text[end : end + 1]
+        if after != "," and after != ")":
+            return _item_spans(text, start)
+        items.append((pos, end))
+        pos = end + 1
+        if after == ")":
+            return items, pos
+
+
+def _item_spans(text: str, pos: int) -> tuple[list[tuple[int, int]], int | None]:
+    """``_items`` for any list, one token at a time."""
     items, depth, start = [], 0, pos
     for token in _ITEM_TOKEN.finditer(text, pos):
         kind = token.group()
@@ -258,17 +326,17 @@ def read_added_columns(text: str, offset: int, catalogue: Catalogue, column_type
     head = _ALTER_HEAD.match(text)
     if head is None:
         return False
-    items, close = _items(text, head.end())
+    items, close = _item_spans(text, head.end())
     if close is not None:  # a stray ")"
         return False
-    table = TableName.from_parts(_parts(head.group("table")))
+    table = _table(head.group("table"))
     columns = []
     for start, end in items:
         action = _ADD_COLUMN.match(text, start, end)
-        column = _column(text, action.end(), end, table, offset, column_type) if action else False
+        column = _column(text[action.end() : end], column_type) if action else False
         if not column:
             return False
-        columns.append(column)
+        columns.append(column.raw(table, offset + action.end()))
     catalogue.columns.extend(columns)
     return True
 
@@ -302,10 +370,9 @@ def read_listed_check(text: str, catalogue: Catalogue) -> bool:
     return True
 
 
-def _column(text: str, start: int, end: int, table: TableName, offset: int, column_type: Callable[[str], ColumnType]) -> RawColumn | None | bool:
-    """The item's column; None for an empty item (``CREATE TABLE t ()``);
-    False for any item this shortcut does not read."""
-    item = text[start:end]
+def _column(item: str, column_type: Callable[[str], ColumnType]) -> _Column | None | bool:
+    """The item's column; None for an empty item; False for any item this
+    shortcut does not read."""
     if "--" in item or "/*" in item:  # trailing comments are attached later, from the splitter
         item = _COMMENT_TOKEN.sub(_spaces, item)
     stripped = item.lstrip()
@@ -319,16 +386,8 @@ def _column(text: str, start: int, end: int, table: TableName, offset: int, colu
     if definition is None:
         return False
     (type_text, type_name, enum), default = definition
-    column = RawColumn(
-        table=table,
-        name=written[1:-1].replace('""', '"') if written[0] == '"' else written,
-        offset=offset + start + len(item) - len(stripped),
-        type=type_text,
-        type_name=type_name,
-    )
-    column.enum.extend(enum)
-    column.default = default
-    return column
+    unquoted = written[1:-1].replace('""', '"') if written[0] == '"' else written
+    return _Column(unquoted, len(item) - len(stripped), type_text, type_name, tuple(enum), default)
 
 
 @lru_cache(maxsize=4096)

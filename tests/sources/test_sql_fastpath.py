@@ -118,6 +118,7 @@ def test_a_pg_dump_is_read_without_sqlglot(monkeypatch):
     monkeypatch.setattr(sql_tree, "parse", parse)
     sql._postgres_column_type.cache_clear()  # answers sqlglot gave other tests
     sql_fastpath._definition.cache_clear()
+    sql_fastpath._item.cache_clear()
     result = sql.read_sql(DUMP, "x.sql")
     assert len(result.fields) == 16 and result.diagnostics == ()
 
@@ -170,6 +171,24 @@ def test_other_shapes_go_to_sqlglot(statement, monkeypatch):
     assert catalogue.columns == []
     fast, slow = _both(statement + ";\n", monkeypatch)
     assert fast.fields == slow.fields and fast.diagnostics == slow.diagnostics
+
+
+LISTS = [
+    DUMP[DUMP.index("CREATE TABLE public.advertisers") :],
+    "CREATE TABLE t (a text DEFAULT 'x, y', b text -- a, comment\n, c int)",
+    "CREATE TABLE t (a text /* (, */, b numeric(5, 2), \"c,d\" text)",
+    "CREATE TABLE t (a int CHECK (((((((a > 0))))))), b text)",
+    "CREATE TABLE t (a text DEFAULT 'unclosed, b text)",
+    "CREATE TABLE t (a int - 1, b int / 2, c int)",
+    "CREATE TABLE t (a text,, b text",
+    "CREATE TABLE t ()",
+]
+
+
+@pytest.mark.parametrize("statement", LISTS)
+def test_a_lists_items_are_the_ones_its_tokens_delimit(statement):
+    opening = statement.index("(") + 1
+    assert sql_fastpath._items(statement, opening) == sql_fastpath._item_spans(statement, opening)
 
 
 def _corpus_files() -> list[Path]:
