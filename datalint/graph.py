@@ -19,9 +19,9 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 from urllib.parse import quote_from_bytes, unquote
 
 from datalint.model import Field, Step
@@ -31,25 +31,30 @@ from datalint.model import Field, Step
 MAX_VISITED = 20_000
 
 
-@dataclass(slots=True)
 class Container:
-    key: str
-    display: str
-    """As reports name it: the table as written, or the JSON Pointer."""
-    names: tuple[str, ...]
-    """The names it goes by, outermost first: the table's name, or the
-    enclosing ``$defs`` entry and properties of a JSON object."""
-    file: str
-    label: str
-    """How a report names it on its own: the table, or ``file#pointer``."""
-    fields: list[Field] = field(default_factory=list)
+    """A table or schema object, with its fields in the order they are
+    written. Mutable: ``build_graph`` appends the fields as it meets them."""
+
+    __slots__ = ("key", "display", "names", "file", "label", "fields")
+
+    def __init__(self, key: str, display: str, names: tuple[str, ...], file: str, label: str) -> None:
+        self.key = key
+        self.display = display
+        """As reports name it: the table as written, or the JSON Pointer."""
+        self.names = names
+        """The names it goes by, outermost first: the table's name, or the
+        enclosing ``$defs`` entry and properties of a JSON object."""
+        self.file = file
+        self.label = label
+        """How a report names it on its own: the table, or ``file#pointer``."""
+        self.fields: list[Field] = []
 
     @property
     def name(self) -> str:
         return self.names[-1] if self.names else ""
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+
+class Edge(NamedTuple):
     source: str
     target: str
     kind: str
@@ -64,8 +69,7 @@ class Edge:
         return Step(self.source_label, self.target_label, self.kind)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
-class Hop:
+class Hop(NamedTuple):
     edge: Edge
     reverse: bool
 
@@ -76,7 +80,12 @@ class Graph:
         self.edges: list[Edge] = []
         self._container_of: dict[int, str] = {}
         self._adjacent: dict[str, list[Hop]] = {}
+        self._moves: dict[str, list[tuple[Hop, str, bool, bool]]] = {}
+        """Per container, each hop with what ``paths`` asks of it: the
+        container it leads to, whether it goes forward along a ``$ref``
+        (into a shared definition), and whether it goes back against one."""
         self._own: dict[str, list[Field]] = {}
+        self._has_id: dict[str, bool] = {}
         self.keys: set[int] = set()
         """Fields that carry an edge (ids): keys, not data of their own."""
 
@@ -90,14 +99,19 @@ class Graph:
         is added after ``build_graph``)."""
         own = self._own.get(container.key)
         if own is None:
-            own = self._own[container.key] = [item for item in container.fields if id(item) not in self.keys]
+            keys = self.keys
+            own = self._own[container.key] = [item for item in container.fields if id(item) not in keys]
         return own
 
     def add_edge(self, edge: Edge) -> None:
         self.edges.append(edge)
         self.keys.add(id(edge.carrier))
-        self._adjacent.setdefault(edge.source, []).append(Hop(edge, False))
-        self._adjacent.setdefault(edge.target, []).append(Hop(edge, True))
+        forward, backward = Hop(edge, False), Hop(edge, True)
+        ref = edge.kind == "ref"
+        self._adjacent.setdefault(edge.source, []).append(forward)
+        self._adjacent.setdefault(edge.target, []).append(backward)
+        self._moves.setdefault(edge.source, []).append((forward, edge.target, ref, False))
+        self._moves.setdefault(edge.target, []).append((backward, edge.source, False, ref))
 
     def neighbours(self, key: str) -> list[Hop]:
         return self._adjacent.get(key, [])
@@ -113,6 +127,7 @@ class Graph:
         ``Address`` definition do not hold the same address). A state
         remembers whether it arrived forward into such a shared node."""
         stops = set(terminal)
+        moves = self._moves
         found: dict[str, tuple[Hop, ...]] = {start: ()}
         seen = {(start, False)}
         queue: deque[tuple[str, bool, tuple[Hop, ...]]] = deque([(start, False, ())])
@@ -120,17 +135,17 @@ class Graph:
             key, shared, path = queue.popleft()
             if len(path) >= max_hops or (path and key in stops):
                 continue
-            for hop in self.neighbours(key):
-                if shared and hop.reverse and hop.edge.kind == "ref":
+            for hop, following, into_shared, out_of_shared in moves.get(key, ()):
+                if shared and out_of_shared:
                     continue
-                following = hop.edge.source if hop.reverse else hop.edge.target
-                state = (following, not hop.reverse and hop.edge.kind == "ref")
+                state = (following, into_shared)
                 if state in seen:
                     continue
                 seen.add(state)
                 longer = (*path, hop)
-                found.setdefault(following, longer)
-                queue.append((*state, longer))
+                if following not in found:
+                    found[following] = longer
+                queue.append((following, into_shared, longer))
         return found
 
 
@@ -140,37 +155,48 @@ def build_graph(fields: Iterable[Field], scopes: Mapping[str, str] | None = None
     its directory (migration folders whose migrations sit in directories of
     their own)."""
     _directory_uri.cache_clear()
-    _file_uri.cache_clear()
     graph = Graph()
     tables: dict[tuple[str, str], dict[str | None, str]] = {}
-    by_pointer: dict[str, Field] = {}
-    sql: list[tuple[Field, str]] = []
-    json_fields: list[Field] = []
+    columns: list[tuple[Field, str, str]] = []  # (column, its table's key, its scope)
+    linked: list[tuple[Field, str]] = []  # JSON fields with $ref links, and their container's key
+    # A file's fields share a few containers and one scope or URI, so each is
+    # worked out once per (file, container as written), not per field.
     file_scopes: dict[str, str] = {}
-    objects: dict[tuple[str, str], str] = {}  # JSON containers' keys by (file, container): a file's fields share a few
+    file_uris: dict[str, str] = {}
+    tables_written: dict[tuple[str, str], Container] = {}  # by (scope, table as written)
+    objects_written: dict[tuple[str, str], Container] = {}  # by (file, container as written)
+    objects: list[tuple[Container, str, str]] = []  # JSON containers: (container, file URI, pointer as written)
+    by_pointer: dict[tuple[str, str], Field] = {}  # JSON fields by (file URI, pointer as written)
+    container_of = graph._container_of
     for item in fields:
+        file = item.location.file
         if item.kind == "column":
-            file = item.location.file
             scope = file_scopes.get(file)
-            if scope is None:  # asked once per file, not per column
+            if scope is None:
                 scope = file_scopes[file] = (scopes or {}).get(file) or _directory(file)
-            key = _table(graph, tables, scope, item)
-            sql.append((item, scope))
+            container = tables_written.get((scope, item.container))
+            if container is None:
+                container = tables_written[(scope, item.container)] = graph.containers[_table(graph, tables, scope, item)]
+            columns.append((item, container.key, scope))
         else:
-            key = objects.get((item.location.file, item.container))
-            if key is None:
-                key = objects[(item.location.file, item.container)] = _object(graph, item)
-            json_fields.append(item)
+            uri = file_uris.get(file)
+            if uri is None:
+                uri = file_uris[file] = _file_uri(file)
+            container = objects_written.get((file, item.container))
+            if container is None:
+                container = objects_written[(file, item.container)] = _object(graph, objects, uri, item)
+            if item.links:
+                linked.append((item, container.key))
             if item.pointer:
-                by_pointer[_json_key(item.location.file, item.pointer)] = item
-        graph.containers[key].fields.append(item)
-        graph._container_of[id(item)] = key
-    for item, scope in sql:
-        _sql_edge(graph, tables, scope, item)
-    for item in json_fields:
-        _ref_edges(graph, item)
-    for container in list(graph.containers.values()):
-        _nesting_edge(graph, by_pointer, container)
+                by_pointer[(uri, item.pointer)] = item
+        container.fields.append(item)
+        container_of[id(item)] = container.key
+    for item, source, scope in columns:
+        _sql_edge(graph, tables, scope, item, source)
+    for item, source in linked:
+        _ref_edges(graph, item, source)
+    for container, uri, pointer in objects:
+        _nesting_edge(graph, by_pointer, container, uri, pointer)
     return graph
 
 
@@ -215,10 +241,10 @@ def _resolve(tables: dict[tuple[str, str], dict[str | None, str]], scope: str, w
     return keys.pop() if len(keys) == 1 else spellings.get(None)
 
 
-def _sql_edge(graph: Graph, tables: dict[tuple[str, str], dict[str | None, str]], scope: str, item: Field) -> None:
+def _sql_edge(graph: Graph, tables: dict[tuple[str, str], dict[str | None, str]], scope: str, item: Field, source: str) -> None:
     """A foreign key, or else a ``<table>_id`` column naming a table of the
-    scope that has an ``id`` (inferred: the join works without a constraint)."""
-    source = graph._container_of[id(item)]
+    scope that has an ``id`` (inferred: the join works without a constraint).
+    ``source`` is the key of the column's table."""
     if item.references:
         target = _resolve(tables, scope, item.references)
         if target is not None:
@@ -227,27 +253,40 @@ def _sql_edge(graph: Graph, tables: dict[tuple[str, str], dict[str | None, str]]
         return
     for candidate in _named_tables(item.name):
         target = _resolve(tables, scope, candidate)
-        if target is not None and target != source and any(column.name.lower() == "id" for column in graph.containers[target].fields):
+        if target is not None and target != source and _has_id(graph, target):
             _add(graph, item, source, target, "inferred", "id")
             return
 
 
-def _named_tables(column: str) -> list[str]:
+def _has_id(graph: Graph, key: str) -> bool:
+    """Whether the table has an ``id`` column; asked for each ``<table>_id``
+    column naming it, so remembered per table (no column is added after
+    the fields are placed)."""
+    answer = graph._has_id.get(key)
+    if answer is None:
+        answer = graph._has_id[key] = any(column.name.lower() == "id" for column in graph.containers[key].fields)
+    return answer
+
+
+@lru_cache(maxsize=4096)
+def _named_tables(column: str) -> tuple[str, ...]:
     """Table names a key column may stand for: ``advertiser_id`` and
-    ``advertiserId`` -> advertiser, advertisers; ``agency_id`` -> agencies."""
+    ``advertiserId`` -> advertiser, advertisers; ``agency_id`` -> agencies.
+    Cached: schemas repeat their key columns (``project_id``) in table
+    after table."""
     lowered = column.lower()
     if lowered.endswith("_id"):
         base = lowered[:-3]
     elif column.endswith("Id") and column[:-2][-1:].islower():
         base = _snake(column[:-2])
     else:
-        return []
+        return ()
     if not base or base.endswith("_"):
-        return []
+        return ()
     names = [base, base + "s", base + "es"]
     if base.endswith("y"):
         names.append(base[:-1] + "ies")
-    return names + [name.replace("_", "") for name in names if "_" in name]
+    return (*names, *(name.replace("_", "") for name in names if "_" in name))
 
 
 def _snake(camel: str) -> str:
@@ -273,36 +312,38 @@ def _directory_uri(directory: str) -> str:
     return uri if uri.endswith("/") else uri + "/"
 
 
-@lru_cache(maxsize=4096)
 def _file_uri(file: str) -> str:
     """``Path(file).absolute().as_uri()``: the directory's URI and the
-    file's name quoted as ``as_uri`` quotes it (``/`` kept). A file's
-    fields all ask in a row, hence the small cache."""
+    file's name quoted as ``as_uri`` quotes it (``/`` kept)."""
     directory, slash, name = file.rpartition("/")
     return _directory_uri(directory or slash or ".") + quote_from_bytes(os.fsencode(name))
 
 
-def _json_key(file: str, pointer: str) -> str:
+def _json_key(uri: str, pointer: str) -> str:
     """``file URI#pointer``, the pointer unescaped, so that what a ``$ref``
     spells and what the reader writes compare equal."""
-    return f"{_file_uri(file)}#{unquote(pointer.lstrip('#'))}"
+    return f"{uri}#{unquote(pointer.lstrip('#'))}"
 
 
-def _object(graph: Graph, item: Field) -> str:
-    key = _json_key(item.location.file, item.container)
-    if key not in graph.containers:
+def _object(graph: Graph, objects: list[tuple[Container, str, str]], uri: str, item: Field) -> Container:
+    """The JSON object ``item`` is a field of, created on its first field
+    and then listed in ``objects`` with where it is (for nesting edges)."""
+    key = _json_key(uri, item.container)
+    container = graph.containers.get(key)
+    if container is None:
         name = item.location.file.rpartition("/")[2]  # the display path is POSIX
         names = item.context or (name.split(".")[0],)
         display = item.container if item.container not in ("", "#") else f"{name}#"
-        graph.containers[key] = Container(key, display, names, item.location.file, f"{item.location.file}{item.container or '#'}")
-    return key
+        container = graph.containers[key] = Container(key, display, names, item.location.file, f"{item.location.file}{item.container or '#'}")
+        objects.append((container, uri, item.container))
+    return container
 
 
-def _ref_edges(graph: Graph, item: Field) -> None:
-    source = graph._container_of[id(item)]
+def _ref_edges(graph: Graph, item: Field, source: str) -> None:
     for link in item.links:
         document, _, pointer = link.partition("#")
-        for candidate in (f"{document}#{unquote(pointer)}", f"{document}#{unquote(pointer)}/items"):
+        written = f"{document}#{unquote(pointer)}"
+        for candidate in (written, f"{written}/items"):
             target = graph.containers.get(candidate)
             if target is not None:
                 if target.key != source:
@@ -310,14 +351,13 @@ def _ref_edges(graph: Graph, item: Field) -> None:
                 break
 
 
-def _nesting_edge(graph: Graph, by_pointer: dict[str, Field], container: Container) -> None:
+def _nesting_edge(graph: Graph, by_pointer: dict[tuple[str, str], Field], container: Container, uri: str, pointer: str) -> None:
     """An inline object below a property (``advertiser: {properties: ...}``,
-    or its ``items``): the property joins its object to the inner one."""
-    if container.key.startswith("sql\0"):
-        return
-    document, _, pointer = container.key.partition("#")
+    or its ``items``): the property joins its object to the inner one.
+    ``pointer`` is the container's as the reader wrote it, as are the keys
+    of ``by_pointer``: both are escaped alike, so no unquoting is needed."""
     while pointer:
-        carrier = by_pointer.get(f"{document}#{pointer}")
+        carrier = by_pointer.get((uri, pointer))
         if carrier is not None:
             _json_edge(graph, carrier, graph._container_of[id(carrier)], container, "nesting")
             return

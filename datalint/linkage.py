@@ -12,7 +12,7 @@ other: it is located at the field that carries its path's first edge.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from datalint.graph import Container, Graph, Hop, build_graph, spell
@@ -27,6 +27,21 @@ MAX_STARTS = 2_000
 _NAMED_FIELDS = 4
 
 
+class _Answers(dict):  # type: ignore[type-arg]
+    """Text -> the first term a run of its tokens spells (None if none),
+    searched on the first ask, so that asking again is a plain look-up."""
+
+    __slots__ = ("_search",)
+
+    def __init__(self, search: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self._search = search
+
+    def __missing__(self, text: str) -> str | None:
+        found = self[text] = self._search(text)
+        return found
+
+
 class TermSet:
     """Terms matched the way rules match names (token runs, plurals, glued
     words), for the few names a graph rule looks at."""
@@ -36,28 +51,34 @@ class TermSet:
         self._keys = {term_key(vocabulary.tokens(term)): term for term in expand_terms(terms)}
         self._prefixes = {key[:end] for key in self._keys for end in range(1, len(key) + 1)}
         """A run whose glued tokens are no key's prefix cannot grow into a key."""
-        self._found: dict[str, str | None] = {}
-        """Answers by text: a schema repeats its names (``id``,
-        ``created_at``) in every container, and each rule asks per container."""
+        self.find: Callable[[str], str | None] = _Answers(self._search).__getitem__
+        """The first term a run of ``text``'s tokens spells, or None.
+        Answers are kept by text: a schema repeats its names (``id``,
+        ``created_at``) in every container, and each rule asks per
+        container, so most asks are a dictionary look-up."""
 
     def __bool__(self) -> bool:
         return bool(self._keys)
 
-    def find(self, text: str) -> str | None:
-        """The first term a run of ``text``'s tokens spells, or None."""
-        try:
-            return self._found[text]
-        except KeyError:
-            found = self._found[text] = self._search(text)
-            return found
+    def first(self, fields: Iterable[Field]) -> tuple[Field, str] | None:
+        """The first of ``fields`` whose name spells a term, with the term."""
+        find = self.find
+        for item in fields:
+            term = find(item.name)
+            if term is not None:
+                return item, term
+        return None
 
     def _search(self, text: str) -> str | None:
         tokens = self._tokens(text)
+        prefixes = self._prefixes
+        if prefixes.isdisjoint(tokens):  # most names: no run can even start
+            return None
         for start in range(len(tokens)):
             glued = ""
             for token in tokens[start : start + MAX_TERM_TOKENS]:
                 glued += token
-                if glued not in self._prefixes:
+                if glued not in prefixes:
                     break
                 term = self._keys.get(glued)
                 if term is not None:
@@ -67,28 +88,39 @@ class TermSet:
 
 class _Containers:
     """A ``persona``/``identity``/``sink``/``lookup`` section: containers
-    recognised by their name or by one of their own fields' names."""
+    recognised by their name (or, with ``every_name``, by any of the names
+    they go by) or by one of their own fields' names."""
 
-    def __init__(self, section: dict[str, Any] | None, vocabulary: Vocabulary) -> None:
+    def __init__(self, section: dict[str, Any] | None, vocabulary: Vocabulary, every_name: bool = False) -> None:
         section = section or {}
         self.names = TermSet(section.get("container", ()), vocabulary)
         self.fields = TermSet(section.get("field", ()), vocabulary)
         self.unless = TermSet(section.get("unless", ()), vocabulary)
+        self._every_name = every_name
+        self._known: dict[str, tuple[Evidence, ...]] = {}
+        """Answers by container: a walk from each persona asks again about
+        the containers they share."""
 
-    def evidence(self, container: Container, graph: Graph, every_name: bool = False) -> tuple[Evidence, ...]:
+    def evidence(self, container: Container, graph: Graph) -> tuple[Evidence, ...]:
         """Why ``container`` is one of these; empty when it is not."""
-        names = container.names if every_name else (container.name,)
-        if any(self.unless.find(name) for name in names):
+        known = self._known.get(container.key)
+        if known is None:
+            known = self._known[container.key] = self._evidence(container, graph)
+        return known
+
+    def _evidence(self, container: Container, graph: Graph) -> tuple[Evidence, ...]:
+        names = container.names if self._every_name else container.names[-1:]
+        unless, find = self.unless.find, self.names.find
+        if any(unless(name) for name in names):
             return ()
         for name in names:
-            term = self.names.find(name)
+            term = find(name)
             if term is not None:
                 return (Evidence("container", term),)
         if self.fields:
-            for item in graph.own_fields(container):
-                term = self.fields.find(item.name)
-                if term is not None:
-                    return (Evidence("name", term),)
+            named = self.fields.first(graph.own_fields(container))
+            if named is not None:
+                return (Evidence("name", named[1]),)
         return ()
 
 
@@ -99,7 +131,7 @@ def _selects(selectors: Iterable[str], finding: Finding) -> bool:
 class _Context:
     """What every check of one ``evaluate`` reads, and what they share."""
 
-    __slots__ = ("graph", "vocabulary", "by_container", "found")
+    __slots__ = ("graph", "vocabulary", "by_container", "found", "_ordered")
 
     def __init__(self, graph: Graph, vocabulary: Vocabulary, by_container: dict[str, list[Finding]]) -> None:
         self.graph = graph
@@ -109,6 +141,14 @@ class _Context:
         """Personas and lookups by their section as written: rules that share
         one (``reach`` and ``raise`` name the same personas) walk the
         containers once."""
+        self._ordered: list[Container] | None = None
+
+    def ordered(self) -> list[Container]:
+        """The containers by key, the order checks that walk them all
+        report in; sorted once for every rule."""
+        if self._ordered is None:
+            self._ordered = sorted(self.graph.containers.values(), key=lambda each: each.key)
+        return self._ordered
 
 
 def evaluate(rules: Sequence[Rule], graph: Graph, findings: Sequence[Finding], vocabulary: Vocabulary) -> tuple[list[Finding], dict[int, Finding]]:
@@ -167,7 +207,7 @@ def _personas(rule: Rule, context: _Context) -> list[tuple[Container, tuple[Evid
     if known is None:
         personas = _Containers(section, context.vocabulary)
         known = context.found[f"persona {section!r}"] = []
-        for container in sorted(context.graph.containers.values(), key=lambda each: each.key):
+        for container in context.ordered():
             evidence = personas.evidence(container, context.graph)
             if evidence:
                 known.append((container, evidence))
@@ -202,7 +242,8 @@ def _reach(rule: Rule, context: _Context) -> Iterator[Finding]:
     for persona, why in _personas(rule, context):
         paths = graph.paths(persona.key, hops, stops)
         for key, path in paths.items():
-            connected = _connected(rule, context.by_container.get(key, ()))
+            held = context.by_container.get(key)
+            connected = _connected(rule, held) if held else []
             named = () if connected or not path else identity.evidence(graph.containers[key], graph)
             if path and (connected or named):
                 candidates[(persona.key, key)] = (why, path, connected, named)
@@ -251,6 +292,7 @@ def _combination(rule: Rule, context: _Context) -> Iterator[Finding]:
     evidence: dict[str, list[Evidence | None]] = {}
     for key, container in graph.containers.items():
         found = context.by_container.get(key, ())
+        own = graph.own_fields(container)
         fields: list[Field | None] = []
         why: list[Evidence | None] = []
         for selectors, terms in groups:
@@ -259,9 +301,9 @@ def _combination(rule: Rule, context: _Context) -> Iterator[Finding]:
                 fields.append(hit.field)
                 why.append(Evidence("finding", hit.code))
                 continue
-            item = next((each for each in graph.own_fields(container) if terms and terms.find(each.name)), None)
-            fields.append(item)
-            why.append(Evidence("name", terms.find(item.name)) if item is not None else None)  # type: ignore[arg-type]
+            named = terms.first(own) if terms else None
+            fields.append(named[0] if named else None)
+            why.append(Evidence("name", named[1]) if named else None)
         if any(fields):
             covered[key], evidence[key] = fields, why
     for key in sorted(covered):
@@ -293,13 +335,13 @@ def _combination(rule: Rule, context: _Context) -> Iterator[Finding]:
 def _spread(rule: Rule, context: _Context) -> Iterator[Finding]:
     """Identity findings in a log, export, index or sharing container: one
     finding per container, at its first such field."""
-    sinks = _Containers(rule.graph.get("sink"), context.vocabulary)
+    sinks = _Containers(rule.graph.get("sink"), context.vocabulary, every_name=True)
     for key in sorted(context.by_container):
         container = context.graph.containers[key]
         connected = _connected(rule, context.by_container[key])
         if not connected:
             continue
-        why = sinks.evidence(container, context.graph, every_name=True)
+        why = sinks.evidence(container, context.graph)
         if not why:
             continue
         first = min(connected, key=lambda finding: (finding.location.line, finding.location.column))
@@ -316,12 +358,12 @@ def _blob(rule: Rule, context: _Context) -> Iterator[Finding]:
     names = TermSet(holds.get("field", ()), context.vocabulary)
     texts = TermSet(holds.get("description", ()), context.vocabulary)
     unless = TermSet(holds.get("unless", ()), context.vocabulary)
-    graph = context.graph
-    for container in sorted(graph.containers.values(), key=lambda each: each.key):
+    keys = context.graph.keys
+    for container in context.ordered():
         for item in container.fields:
             # A field that carries an edge is a key, a $ref or an object
             # with properties of its own: not free-form.
-            if not item.type or id(item) in graph.keys or item.links or unless.find(item.name):
+            if not item.type or id(item) in keys or item.links or unless.find(item.name):
                 continue
             kind = structured.find(item.type)
             said = names.find(item.name)
@@ -353,8 +395,10 @@ def link(
         return linted
     graph = build_graph((item for fields, _findings in linted for item in fields), scopes)
     found, raised = evaluate(graph_rules, graph, [finding for _fields, findings in linted for finding in findings], vocabulary)
-    owner = {id(item): number for number, (fields, _findings) in enumerate(linted) for item in fields}
     result = [(fields, [raised.get(id(finding), finding) for finding in findings]) for fields, findings in linted]
-    for finding in found:
-        result[owner[id(finding.field)]][1].append(finding)
+    if found:
+        carriers = {id(finding.field) for finding in found}
+        owner = {key: number for number, (fields, _findings) in enumerate(linted) for key in map(id, fields) if key in carriers}
+        for finding in found:
+            result[owner[id(finding.field)]][1].append(finding)
     return result

@@ -68,6 +68,20 @@ def test_a_ref_chain_across_two_files():
     assert linked.message.endswith(": passport_number)")
 
 
+def test_an_inline_object_joins_its_property_whatever_the_property_is_called(tmp_path):
+    """The nested object's pointer is percent-encoded and ``~``-escaped; the
+    property that holds it is still found as its carrier."""
+    nested = {"type": "object", "properties": {"passport_number": {"type": "string"}}}
+    ad = {"type": "object", "properties": {"title": {"type": "string"}, "owner {id}/~": nested}}
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"Ad": ad}}
+    (tmp_path / "ad.schema.json").write_text(json.dumps(schema))
+    [linked] = _by(_findings(str(tmp_path)), "DL901")
+    assert linked.field.name == "owner {id}/~"
+    assert [(step.source, step.target, step.kind) for step in linked.path] == [
+        ("#/$defs/Ad.owner {id}/~", "#/$defs/Ad/properties/owner%20%7Bid%7D~1~0", "nesting")
+    ]
+
+
 def test_a_cycle_ends_and_each_pair_is_reported_once():
     findings = _findings("tests/fixtures/linkage/cycle")
     [linked] = _by(findings, "DL901")

@@ -245,7 +245,9 @@ def parse_json(text: str) -> Document:
         raise _too_deep() from None
     except ValueError as error:  # e.g. an integer longer than Python converts
         raise DocumentError(f"invalid JSON: {error}") from None
-    key_offsets = [match.start() for match in _STRING.finditer(text) if match.group(1) is not None]
+    # ``lastindex`` is set when group 1, the colon, took part: a key. (An
+    # attribute, not a call: this runs for every string of the text.)
+    key_offsets = [match.start() for match in _STRING.finditer(text) if match.lastindex]
     spans = _spans(data)
     if spans is not None and (spans[id(data)][1] if spans else 0) == len(key_offsets):
         return Document(data, _AlignedKeys(data, key_offsets, spans, text))

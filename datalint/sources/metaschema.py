@@ -10,14 +10,12 @@ default registry, which retrieves unknown references over the network.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 _LONGEST_EXPECTED = 80
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """The most relevant metaschema violation of one schema; ``path`` is
     where in the checked schema it is (pointer tokens, not yet escaped)."""
 

@@ -269,7 +269,6 @@ class _Evidence:
 
     def field(
         self,
-        *,
         name: str,
         container: str,
         location: Location,
@@ -280,22 +279,25 @@ class _Evidence:
         suppressions: tuple[Suppression, ...],
         links: tuple[str, ...] = (),
     ) -> Field:
+        # Positional, in Field's order (``references`` is SQL's): a large
+        # spec builds ten thousand of these, and keywords cost twice as much.
         return Field(
-            name=name,
-            container=container,
-            location=location,
-            kind=kind,
-            pointer=pointer,
-            type=self.type,
-            description=_join(self.texts),
-            enum=self.enum,
-            format=tuple(self.formats),
-            pattern=self.pattern,
-            examples=tuple(self.examples),
-            context=context,
-            container_description=container_description,
-            suppressions=suppressions,
-            links=links,
+            name,
+            container,
+            location,
+            kind,
+            pointer,
+            self.type,
+            _join(self.texts),
+            self.enum,
+            tuple(self.formats),
+            self.pattern,
+            tuple(self.examples),
+            context,
+            None,
+            container_description,
+            suppressions,
+            links,
         )
 
 
@@ -342,11 +344,6 @@ def _rebase(base: str, identifier: str) -> str:
         return base
 
 
-def _fragment(pointer: str) -> str:
-    """A JSON Pointer as a URI fragment, the form ``$ref`` uses."""
-    return "#" + _uri_safe(pointer)
-
-
 def _uri_safe(text: str) -> str:
     if text.isidentifier():  # letters, digits and "_" only: the usual property name
         return text
@@ -385,6 +382,7 @@ class _Walker:
         self._suppressions: list[Suppression] = []
         """The ``x-datalint`` annotations of the schema objects being walked."""
         self._links: dict[str, str] = {}
+        self._fragments: dict[str, str] = {"": "#"}
 
     def walk(self) -> None:
         if self._dialect.kind == "openapi":
@@ -404,13 +402,15 @@ class _Walker:
             identifier = node.get(self._dialect.id_keyword)
             if isinstance(identifier, str):
                 base = _rebase(base, identifier)
-        enclosing = len(self._suppressions)
-        self._suppressions.extend(self._annotation(node, pointer))
+        annotated = SCHEMA_KEY in node
+        if annotated:
+            self._suppressions.append(self._suppression(node, pointer))
         for keyword, value in node.items():
             visit = _KEYWORDS.get(keyword)
-            if visit is not None:
-                visit(self, value, f"{pointer}/{escape(keyword)}", node, pointer, context, base)
-        del self._suppressions[enclosing:]
+            if visit is not None:  # no keyword needs escaping in a pointer
+                visit(self, value, f"{pointer}/{keyword}", node, pointer, context, base)
+        if annotated:
+            self._suppressions.pop()
 
     def _ref(self, value: Any, at: str, owner: Any, _pointer: str, _context: tuple[str, ...], base: str) -> None:
         if isinstance(value, str):
@@ -422,8 +422,8 @@ class _Walker:
         if not isinstance(value, dict):
             return
         described = self._describe(owner, self._text_keys)
-        container = _fragment(pointer)
-        prefix = _fragment(at)
+        container = self._fragment(pointer)
+        prefix = self._fragment(at)
         enclosing = tuple(self._suppressions)
         text_keys = self._text_keys
         for name, schema in value.items():
@@ -432,28 +432,22 @@ class _Walker:
             evidence = _Evidence()
             suppressions = enclosing
             links: tuple[str, ...] = ()
-            if isinstance(schema, dict):
-                suppressions += self._annotation(schema, here)
+            is_schema = isinstance(schema, dict)
+            if is_schema:
+                if SCHEMA_KEY in schema:
+                    suppressions += (self._suppression(schema, here),)
                 evidence.add(schema, text_keys)
                 evidence.add_examples(schema)
                 if not _LINK_KEYWORDS.isdisjoint(schema):
                     self._merge(evidence, schema, base)
                 if not _REF_HOLDERS.isdisjoint(schema):
                     links = self._ref_links(schema)
+            location = self._location(value, name, here)
+            pointer_here = f"{prefix}/{_uri_safe(token)}"
             self.fields.append(
-                evidence.field(
-                    name=name,
-                    container=container,
-                    location=self._location(value, name, here),
-                    kind="property",
-                    pointer=f"{prefix}/{_uri_safe(token)}",
-                    context=context,
-                    container_description=described,
-                    suppressions=suppressions,
-                    links=links,
-                )
+                evidence.field(name, container, location, "property", pointer_here, context, described, suppressions, links)
             )
-            if isinstance(schema, dict) and not _WALKED.isdisjoint(schema):  # most are leaves
+            if is_schema and not _WALKED.isdisjoint(schema):  # most are leaves
                 self._schema(schema, here, (*context, name), base)
 
     def _one(self, value: Any, at: str, _owner: Any, _pointer: str, context: tuple[str, ...], base: str) -> None:
@@ -668,24 +662,19 @@ class _Walker:
         evidence = _Evidence()
         evidence.add(parameter, ("description",))
         evidence.add_examples(parameter)
-        suppressions = (*self._suppressions, *self._annotation(parameter, at))
+        suppressions = tuple(self._suppressions)
+        if SCHEMA_KEY in parameter:
+            suppressions += (self._suppression(parameter, at),)
         schema = parameter.get("schema")
         if isinstance(schema, dict):
-            suppressions += self._annotation(schema, f"{at}/schema")
+            if SCHEMA_KEY in schema:
+                suppressions += (self._suppression(schema, f"{at}/schema"),)
             evidence.add(schema, _SCHEMA_TEXT)
             evidence.add_examples(schema)
             self._merge(evidence, schema, self._base)
+        location = self._location(parameter, "name", f"{at}/name")
         self.fields.append(
-            evidence.field(
-                name=name,
-                container=_fragment(owner),
-                location=self._location(parameter, "name", f"{at}/name"),
-                kind="parameter",
-                pointer=_fragment(at),
-                context=context,
-                container_description=described,
-                suppressions=suppressions,
-            )
+            evidence.field(name, self._fragment(owner), location, "parameter", self._fragment(at), context, described, suppressions)
         )
         if schema is not None:
             self._schema(schema, f"{at}/schema", (*context, name), self._base)
@@ -697,13 +686,26 @@ class _Walker:
         texts = [text.strip() for key in text_keys if isinstance(text := node.get(key), str) and text.strip()]
         return _join(texts)
 
-    def _annotation(self, node: dict[str, Any], pointer: str) -> tuple[Suppression, ...]:
-        """The object's own ``x-datalint``: it covers the object and every
-        property below it."""
-        if SCHEMA_KEY not in node:
-            return ()
+    def _fragment(self, pointer: str) -> str:
+        """A JSON Pointer as a URI fragment, the form ``$ref`` uses. Escaping
+        is character by character, so a pointer's fragment is its parent's
+        plus its last token's: kept per pointer, the long shared prefixes
+        of a large spec (``/paths/~1v1~1accounts~1{account}/...``) are
+        escaped once."""
+        fragment = self._fragments.get(pointer)
+        if fragment is None:
+            parent, _, token = pointer.rpartition("/")
+            head = self._fragments.get(parent)
+            if head is None:
+                head = self._fragments[parent] = "#" + _uri_safe(parent)
+            fragment = self._fragments[pointer] = f"{head}/{_uri_safe(token)}"
+        return fragment
+
+    def _suppression(self, node: dict[str, Any], pointer: str) -> Suppression:
+        """The object's own ``x-datalint`` (the caller has seen it is there):
+        it covers the object and every property below it."""
         location = self._location(node, SCHEMA_KEY, f"{pointer}/{SCHEMA_KEY}")
-        return (from_schema(node[SCHEMA_KEY], location, _fragment(pointer)),)
+        return from_schema(node[SCHEMA_KEY], location, self._fragment(pointer))
 
     def _location(self, owner: dict[str, Any], key: str, pointer: str) -> Location:
         """Where ``owner``'s ``key`` is written; ``pointer`` names it."""
