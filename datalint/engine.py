@@ -46,26 +46,22 @@ TERM_SOURCES = tuple(source for source, _attribute, _many in _PARTS)
 #: reported as not fully checked (catastrophic backtracking in a custom rule).
 PATTERN_TIMEOUT = 1.0
 
+#: Where runs that begin with a token too short to know its bucket go on.
+_SHORT = "short"
 #: One index entry: (rule number, clause number, source, term as written).
 Entry = tuple[int, int, str, str]
 #: Distinct texts (or combinations of hits) each cache holds before it starts
 #: again from empty.
 _CACHE_LIMIT = 100_000
-#: Texts of more tokens than this (prose) have their runs pruned by ``_heads``.
-_SHORT_TEXT = 8
 #: Between packed entries, and between keys and entries (``pack_index``):
 #: ASCII, so JSON keeps the buckets one-byte strings (fast to parse), and
 #: never in a term; a rule set that used them would simply not be cached.
 _SEPARATOR = "\n"
 _RECORD = "\t"
-#: Packed keys are grouped by this many leading letters.
+#: Keys are grouped into buckets by this many leading letters (shorter keys
+#: by all of theirs): packed per bucket, unpacked per bucket, and looked up
+#: in their bucket, so a run whose first letters begin no key stops there.
 _BUCKET = 4
-#: Buckets unpacked one by one before the engine unpacks all of them.
-_LAZY_BUCKETS = 1024
-#: Short texts looked up while buckets are pending before the engine unpacks
-#: all of them: a large run repays the ~20 ms at once, and from then on a run
-#: that is no key costs one look-up.
-_LAZY_TEXTS = 10_000
 
 
 class PatternTimeout(Exception):
@@ -109,8 +105,8 @@ def compile_rules(rulebook: Rulebook) -> dict[str, Any]:
 
 def pack_index(compiled: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """``compiled`` packed for the rulebook cache, as (header, blob). Per
-    source, keys are grouped by their first four letters into buckets, each
-    one string of ``key TAB entries TAB key TAB entries ...`` (entries
+    source, keys are grouped into buckets (``_bucketed``), each one string
+    of ``key TAB entries TAB key TAB entries ...`` (entries
     ``rule,clause,term`` joined by newlines) stored in the blob; the header
     gives each bucket's byte offset and length in the blob's UTF-8. A run
     reads the blob and decodes only the buckets its texts reach: a small
@@ -119,21 +115,34 @@ def pack_index(compiled: dict[str, Any]) -> tuple[dict[str, Any], str]:
     offset = 0
     buckets: dict[str, dict[str, list[int]]] = {}
     for source, keys in compiled["index"].items():
-        grouped: dict[str, list[str]] = {}
-        for key, entries in keys.items():
-            if any(_SEPARATOR in text or _RECORD in text for text in (key, *(term for _rule, _clause, term in entries))):
-                raise ValueError("a term holds a separator of the packed index")
-            grouped.setdefault(key[:_BUCKET], []).extend(
-                (key, _SEPARATOR.join(f"{rule},{clause},{term}" for rule, clause, term in entries))
-            )
         heads = buckets.setdefault(source, {})
-        for head, items in grouped.items():
+        for head, bucket in _bucketed(keys).items():
+            items: list[str] = []
+            for key, entries in bucket.items():
+                if any(_SEPARATOR in text or _RECORD in text for text in (key, *(term for _rule, _clause, term in entries))):
+                    raise ValueError("a term holds a separator of the packed index")
+                items.extend((key, _SEPARATOR.join(f"{rule},{clause},{term}" for rule, clause, term in entries)))
             data = _RECORD.join(items).encode("utf-8")
             heads[head] = [offset, len(data)]
             parts.append(data)
             offset += len(data)
     header = {"buckets": buckets, "patterns": compiled["patterns"], "required": compiled["required"]}
     return header, b"".join(parts).decode("utf-8")
+
+
+def _bucketed(keys: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Keys grouped by their first ``_BUCKET`` letters (all of them when
+    shorter): a key longer than that is only ever looked up in the bucket
+    of its first letters, and a run of tokens that begins no bucket's
+    letters can never grow into a key."""
+    buckets: dict[str, dict[str, Any]] = {}
+    for key, value in keys.items():
+        bucket = buckets.get(key[:_BUCKET])
+        if bucket is None:
+            buckets[key[:_BUCKET]] = {key: value}
+        else:
+            bucket[key] = value
+    return buckets
 
 
 # Syntax where the ``regex`` module and ``re`` read a pattern differently
@@ -230,7 +239,9 @@ def _merge(units: Sequence[_Unit]) -> Verdict:
     return [(rule, tuple(by_rule[rule].values())) for rule in sorted(by_rule)]
 
 
-_VALUES = attrgetter(*(attribute for _source, attribute, _many in _PARTS))
+#: The Field attributes of every part but the name, whose hits are cached
+#: together: a table's columns share their context, type and the like.
+_OTHER_VALUES = attrgetter(*(attribute for _source, attribute, _many in _PARTS[1:]))
 
 
 class Engine:
@@ -245,17 +256,15 @@ class Engine:
         """For graph rules (``datalint.linkage``), which match a few names the same way."""
         self._split = rulebook.vocabulary.split
         compiled = rulebook.compiled if rulebook.compiled is not None else compile_rules(rulebook)
-        # Own copies: packed buckets are unpacked into the index when a text
-        # first reaches one; entries (lists, or strings from the cache) are
-        # compiled into a _Unit on their first hit.
+        # Per source, first letters -> the bucket of keys that begin so: from
+        # the rulebook cache, its span in the blob until a text first reaches
+        # it. Own copies either way: entries (lists, or strings from the
+        # cache) are compiled into a _Unit on their first hit.
+        self._buckets: dict[str, dict[str, Any]]
         if "buckets" in compiled:
-            self._index: dict[str, dict[str, Any]] = {s: {} for s in TERM_SOURCES}
-            self._pending = {s: dict(compiled["buckets"].get(s, {})) for s in TERM_SOURCES}
+            self._buckets = {s: dict(compiled["buckets"].get(s, {})) for s in TERM_SOURCES}
         else:
-            self._index = {s: dict(compiled["index"].get(s, {})) for s in TERM_SOURCES}
-            self._pending = {s: {} for s in TERM_SOURCES}
-        self._unpacked = 0
-        self._walked = 0
+            self._buckets = {s: _bucketed(compiled["index"].get(s, {})) for s in TERM_SOURCES}
         self._blob = compiled.get("blob", b"")
         self._pattern_entries: list[list[Any]] = compiled["patterns"]
         # [entry, literals it requires, compiled regex or None until needed]
@@ -263,80 +272,113 @@ class Engine:
         self._required: dict[tuple[int, int], frozenset[str]] = {
             (rule, clause): frozenset(sources) for rule, clause, sources in compiled["required"]
         }
-        self._has_terms = {source: bool(self._index[source] or self._pending[source]) for source in TERM_SOURCES}
-        # The units each distinct text (or tuple of texts) hits, per source.
+        # The units each distinct text (or tuple of texts) hits, per source;
+        # and the parts every other source hits, per tuple of their values.
         self._cache: dict[str, dict[Any, tuple[_Unit, ...]]] = {source: {} for source in TERM_SOURCES}
-        self._sources = tuple((source, many, self._cache[source]) for source, _attribute, many in _PARTS)
+        self._names = self._cache["name"]
+        self._others: dict[tuple[Any, ...], tuple[tuple[_Unit, ...], ...]] = {}
         # Verdicts of combinations of units: several deciding units of one
         # source, and the hits of several sources.
         self._merged: dict[tuple[_Unit, ...], Verdict] = {}
         self._verdicts: dict[tuple[_Unit, ...], Verdict] = {}
-        # The first letters of every key (all keys when shorter): a run of
-        # prose whose first letters are none of them cannot grow into a key.
-        self._heads = {
-            source: frozenset(self._pending[source]) | frozenset(key[:_BUCKET] for key in self._index[source])
-            for source in TERM_SOURCES
-        }
+        # Per source, what a token alone hits and where runs that begin with it go on.
+        self._firsts: dict[str, dict[str, tuple[_Unit | None, Any]]] = {source: {} for source in TERM_SOURCES}
+        # Per rule, the arguments every Finding of it starts with.
+        self._rule_fields = [(rule.code, rule.name, rule.category, rule.severity, rule.summary) for rule in self.rules]
 
     # ------------------------------------------------------------- lookups
 
     def _text_hits(self, source: str, text: str) -> tuple[_Unit, ...]:
         """The units whose key a contiguous run of ``text``'s tokens spells,
         in order of their first run."""
+        units = self._cache[source].get(text)
+        return self._new_text_hits(source, text) if units is None else units
+
+    def _new_text_hits(self, source: str, text: str) -> tuple[_Unit, ...]:
+        """``_text_hits`` of a text its cache does not hold yet."""
         cache = self._cache[source]
-        units = cache.get(text)
-        if units is None:
-            units = self._runs(source, self._split(text)) if self._has_terms[source] else _NO_UNITS
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            cache[text] = units
+        units = self._runs(source, self._split(text)) if self._buckets[source] else _NO_UNITS
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[text] = units
         return units
 
     def _runs(self, source: str, tokens: tuple[str, ...]) -> tuple[_Unit, ...]:
-        """The units of every key among the runs of ``tokens``, unpacking
-        buckets and compiling keys on their first hit; prose stops a run
-        once no key starts with its first letters."""
-        index, pending = self._index[source], self._pending[source]
-        heads = self._heads[source] if len(tokens) > _SHORT_TEXT else None
-        if pending and heads is None:
-            self._walked += 1
-            if self._walked > _LAZY_TEXTS:
-                self._unpack_all(source)
+        """The units of every key among the runs of ``tokens``. What a
+        token decides as the first of a run is cached (``_first``): most
+        tokens begin no longer key, and their runs stop there; the others
+        go on in their bucket, the only place their extensions can be. A
+        run that begins with a short token (``id``, ``of``) is looked up
+        bucket by bucket until it has ``_BUCKET`` letters."""
+        firsts = self._firsts[source]
         found: list[_Unit] = []
         for start in range(len(tokens)):
-            glued = ""
-            for token in tokens[start : start + MAX_TERM_TOKENS]:
+            token = tokens[start]
+            first = firsts.get(token)
+            if first is None:
+                first = self._first(source, token)
+            unit, bucket = first
+            if unit is not None and unit not in found:
+                found.append(unit)
+            if bucket is None:
+                continue
+            glued = token
+            settled = bucket is not _SHORT
+            for token in tokens[start + 1 : start + MAX_TERM_TOKENS]:
                 glued += token
-                unit = index.get(glued)
-                if unit is None:
-                    if heads is not None and len(glued) >= _BUCKET and glued[:_BUCKET] not in heads:
-                        break
-                    if not (pending and glued[:_BUCKET] in pending and self._unpack(source, glued)):
+                if not settled:
+                    settled = len(glued) >= _BUCKET
+                    bucket = self._bucket(source, glued[:_BUCKET])
+                    if bucket is None:
+                        if settled:
+                            break  # no key begins with these letters
                         continue
-                    unit = index[glued]
-                if type(unit) is not _Unit:
-                    unit = index[glued] = _Unit(_unpack(unit, source), self._required)
-                if unit not in found:
-                    found.append(unit)
+                unit = bucket.get(glued)
+                if unit is not None:
+                    if type(unit) is not _Unit:
+                        unit = self._compile(source, bucket, glued)
+                    if unit not in found:
+                        found.append(unit)
         return tuple(found) if found else _NO_UNITS
 
-    def _unpack(self, source: str, glued: str) -> bool:
-        """Unpack the bucket ``glued`` falls in; whether ``glued`` is a key."""
-        self._unpacked += 1
-        if self._unpacked > _LAZY_BUCKETS:  # a large run: unpack the rest at once
-            self._unpack_all(source)
+    def _first(self, source: str, token: str) -> tuple[_Unit | None, Any]:
+        """(the unit ``token`` alone hits, where runs that begin with it go
+        on): the bucket of its first letters when a longer key there begins
+        with it, ``_SHORT`` when it is too short to know its bucket, else
+        None (no run that begins with it is a key)."""
+        firsts = self._firsts[source]
+        if len(firsts) >= _CACHE_LIMIT:
+            firsts.clear()
+        bucket = self._bucket(source, token[:_BUCKET])
+        unit = None if bucket is None else bucket.get(token)
+        if unit is not None and type(unit) is not _Unit:
+            unit = self._compile(source, bucket, token)
+        if len(token) < _BUCKET:
+            goes_on = _SHORT
+        elif bucket is not None and any(key.startswith(token) and key != token for key in bucket):
+            goes_on = bucket
         else:
-            start, length = self._pending[source].pop(glued[:_BUCKET])
-            items = str(self._blob[start : start + length], "utf-8").split(_RECORD)
-            self._index[source].update(zip(items[0::2], items[1::2]))
-        return glued in self._index[source]
+            goes_on = None
+        first = firsts[token] = (unit, goes_on)
+        return first
 
-    def _unpack_all(self, source: str) -> None:
-        pending, index = self._pending[source], self._index[source]
-        for start, length in pending.values():
-            items = str(self._blob[start : start + length], "utf-8").split(_RECORD)
-            index.update(zip(items[0::2], items[1::2]))
-        pending.clear()
+    def _bucket(self, source: str, head: str) -> dict[str, Any] | None:
+        """The keys that begin with ``head`` (None: no key does), decoded
+        from the blob when first reached."""
+        bucket = self._buckets[source].get(head)
+        return bucket if bucket is None or type(bucket) is dict else self._unpack(source, head)
+
+    def _compile(self, source: str, bucket: dict[str, Any], key: str) -> _Unit:
+        """The key's entries compiled into a _Unit, in place of them."""
+        unit = bucket[key] = _Unit(_unpack(bucket[key], source), self._required)
+        return unit
+
+    def _unpack(self, source: str, head: str) -> dict[str, Any]:
+        """The bucket of keys that begin with ``head``, decoded from the blob."""
+        start, length = self._buckets[source][head]
+        items = str(self._blob[start : start + length], "utf-8").split(_RECORD)
+        bucket = self._buckets[source][head] = dict(zip(items[0::2], items[1::2]))
+        return bucket
 
     def _texts_hits(self, source: str, texts: tuple[str, ...]) -> tuple[_Unit, ...]:
         """The same for a tuple of texts (enclosing names, enum values),
@@ -376,41 +418,57 @@ class Engine:
                 slow.append(entry)
         return hits, slow
 
-    def _parts(self, field: Field) -> list[tuple[_Unit, ...]]:
-        """The units each part of the field hits, for the parts that hit
-        something, in evidence order."""
+    def _other_parts(self, values: tuple[Any, ...]) -> tuple[tuple[_Unit, ...], ...]:
+        """The units each part but the name hits, for the parts that hit
+        something, in evidence order; cached by the tuple of their values,
+        which a table's columns or an object's properties mostly share."""
         parts = []
-        for (source, many, cache), value in zip(self._sources, _VALUES(field)):
+        for (source, _attribute, many), value in zip(_PARTS[1:], values):
             if value:
-                units = cache.get(value)
-                if units is None:
-                    units = (self._texts_hits if many else self._text_hits)(source, value)
+                units = self._texts_hits(source, value) if many else self._text_hits(source, value)
                 if units:
                     parts.append(units)
-        return parts
+        if len(self._others) >= _CACHE_LIMIT:
+            self._others.clear()
+        found = self._others[values] = tuple(parts)
+        return found
 
     # ------------------------------------------------------------- findings
 
     def evaluate(self, field: Field) -> list[Finding]:
         """Findings for one field, in rule-code order. Raises PatternTimeout
-        (with the other rules' findings) when a rule regex ran out of time."""
-        parts = self._parts(field)
+        (with the other rules' findings) when a rule regex ran out of time.
+
+        Written for the common field, which hits through its name alone
+        (or not at all): a name seldom repeats, its other parts do."""
+        units = self._names.get(field.name)
+        if units is None:
+            units = self._new_text_hits("name", field.name)
+        values = _OTHER_VALUES(field)
+        others = self._others.get(values)
+        if others is None:
+            others = self._other_parts(values)
         if field.pattern and self._pattern_entries:
             matched, slow = self._pattern_hits(field.pattern)
             if matched or slow:
-                hits = [entry for units in parts for unit in units for entry in unit.entries] + matched
+                hits = [entry for part in (units, *others) for unit in part for entry in unit.entries] + matched
                 if slow:
                     rules = tuple({entry[0]: self.rules[entry[0]] for entry in slow}.values())
-                    raise PatternTimeout(rules, self._findings(field, hits))
-                return self._findings(field, hits)
-        if not parts:
+                    raise PatternTimeout(rules, self._findings(field, self._verdict(hits)))
+                return self._findings(field, self._verdict(hits))
+        if others:
+            parts = (units, *others) if units else others
+            verdict = self._one_source(parts[0]) if len(parts) == 1 else self._several_sources(parts)
+        elif units:  # a unit's own verdict is what it decides alone
+            verdict = units[0].verdict if len(units) == 1 else self._one_source(units)
+        else:
             return []
-        verdict = self._one_source(parts[0]) if len(parts) == 1 else self._several_sources(parts)
-        rules = self.rules
-        return [_finding(rules[number], field, evidence) for number, evidence in verdict]
+        return self._findings(field, verdict) if verdict else []
 
-    def _findings(self, field: Field, hits: list[Entry]) -> list[Finding]:
-        return [_finding(self.rules[number], field, evidence) for number, evidence in self._verdict(hits)]
+    def _findings(self, field: Field, verdict: Verdict) -> list[Finding]:
+        """The verdict's findings on ``field``."""
+        fields = self._rule_fields
+        return [Finding(*fields[number], field, evidence) for number, evidence in verdict]
 
     def _one_source(self, units: tuple[_Unit, ...]) -> Verdict:
         """``_verdict`` for units of one source, from what each decides
@@ -492,18 +550,6 @@ class Engine:
             if clause in fired:
                 seen[(source, term)] = None
         return tuple([Evidence(source, term) for source, term in seen])
-
-
-def _finding(rule: Rule, field: Field, evidence: tuple[Evidence, ...]) -> Finding:
-    return Finding(
-        code=rule.code,
-        rule_name=rule.name,
-        category=rule.category,
-        severity=rule.severity,  # type: ignore[arg-type]
-        message=rule.summary,
-        field=field,
-        evidence=evidence,
-    )
 
 
 def evaluate(fields: Iterable[Field], rulebook: Rulebook | Engine) -> list[Finding]:

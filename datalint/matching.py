@@ -115,8 +115,8 @@ class Vocabulary:
         best[0] = ()
         # Forward from each reachable position only (a glued word has a few),
         # ascending, keeping the first of equally short splits. Only the
-        # lengths some piece has are tried: every length below _HEAD, and
-        # those of the pieces that begin with the next _HEAD letters.
+        # lengths of the pieces that begin with the next _HEAD letters are
+        # tried; when none does, every length below _HEAD.
         for start in range(n - _MIN_PIECE_LENGTH + 1):
             prefix = best[start]
             if prefix is None:
@@ -174,7 +174,9 @@ class Vocabulary:
             for form in pieces:
                 if len(form) >= _HEAD:
                     lengths.setdefault(form[:_HEAD], set()).add(len(form))
-            self.__dict__["_piece_lengths"] = {head: _SHORT_LENGTHS + tuple(sorted(found)) for head, found in lengths.items()}
+            for head, found in lengths.items():  # and the short pieces it begins with
+                found.update(length for length in _SHORT_LENGTHS if head[:length] in pieces)
+            self.__dict__["_piece_lengths"] = {head: tuple(sorted(found)) for head, found in lengths.items()}
             self.__dict__["_piece_map"] = pieces
         return pieces
 
@@ -198,17 +200,25 @@ class Vocabulary:
         if not text.isascii():
             return self._words_tokens(_WORD.findall(fold(text)))
         words = self._words
+        if "-" in text:
+            text = text.replace("-", "_")
+        elif "_" not in text:  # camelCase or one word: one chunk
+            pieces = words.get(text)
+            return self._chunk_tokens(text) if pieces is None else pieces
         tokens: tuple[str, ...] = ()
-        for chunk in (text.replace("-", "_") if "-" in text else text).split("_"):
+        for chunk in text.split("_"):
             pieces = words.get(chunk)
-            if pieces is None:
-                found = _WORD.findall(chunk)
-                if len(found) == 1 and found[0] == chunk:
-                    pieces = self._word_tokens(chunk)
-                else:  # camelCase, other separators, digits: not one word
-                    pieces = self._words_tokens(found)
-            tokens += pieces
+            tokens += self._chunk_tokens(chunk) if pieces is None else pieces
         return tokens
+
+    def _chunk_tokens(self, chunk: str) -> tuple[str, ...]:
+        """The tokens of a chunk the word cache does not hold."""
+        if chunk.isalpha() and chunk.islower():  # one word, as _WORD would find
+            return self._word_tokens(chunk)
+        found = _WORD.findall(chunk)
+        if len(found) == 1 and found[0] == chunk:
+            return self._word_tokens(chunk)
+        return self._words_tokens(found)  # camelCase, other separators, digits: not one word
 
     def _words_tokens(self, found: list[str]) -> tuple[str, ...]:
         """The tokens of the words ``_WORD`` found, from the word cache."""
