@@ -57,6 +57,25 @@ def _fatal_errors_reported(command: Callable[..., None]) -> Callable[..., None]:
     return contained
 
 
+def _collector_off_at_start_up(command: Callable[..., None]) -> Callable[..., None]:
+    """Start-up (imports, the rulebook, a replay) only allocates what lives
+    until exit: cyclic collections that find nothing cost ~5% of a one-file
+    run. The runner turns the collector on while it reads files (syntax
+    trees); an in-process caller gets its own setting back."""
+
+    @functools.wraps(command)
+    def paused(**options: Any) -> None:
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            command(**options)
+        finally:
+            if was:
+                gc.enable()
+
+    return paused
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="datalint")
 def main() -> None:
@@ -98,6 +117,7 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.datalint_cache/ in the current directory).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 @_fatal_errors_reported
+@_collector_off_at_start_up
 def check(paths: tuple[str, ...], output_format: str, output: str | None, statistics: bool, dialect: str | None,
           fail_on: str | None, select: str | None, extend_select: str | None, ignore: str | None, config_file: str | None,
           isolated: bool, baseline: str | None, write_baseline: str | None, show_suppressed: bool, check_metaschema: bool,
@@ -109,10 +129,6 @@ def check(paths: tuple[str, ...], output_format: str, output: str | None, statis
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage error or
     an input, rule pack, configuration or baseline that could not be fully read.
     """
-    # Start-up (imports, the rulebook, a replay) only allocates what lives
-    # until exit: collections that find nothing cost ~5% of a one-file run.
-    # The runner turns the collector on while it reads files (syntax trees).
-    gc.disable()
     if config_file and isolated:
         raise click.UsageError("--config and --isolated contradict each other")
     if baseline and write_baseline:

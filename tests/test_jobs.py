@@ -123,8 +123,24 @@ def test_the_collector_runs_while_files_are_read_and_the_callers_setting_returns
     monkeypatch.setattr(datalint.linkage, "link", lambda *a: (seen.setdefault("linking", gc.isenabled()), link(*a))[1])
     (tmp_path / "one.json").write_text(json.dumps({"type": "object", "properties": {"passport_number": {"type": "string"}}}))
     (gc.enable if caller_enabled else gc.disable)()
+    thresholds = gc.get_threshold()
     try:
         run([str(tmp_path)], engine, RunOptions(jobs=1))
-        assert (seen, gc.isenabled()) == ({"reading": True, "linking": False}, caller_enabled)
+        assert (seen, gc.isenabled(), gc.get_threshold()) == ({"reading": True, "linking": False}, caller_enabled, thresholds)
     finally:
         gc.enable()
+
+
+def test_an_in_process_check_gives_the_collector_back(tmp_path, monkeypatch):
+    """The command line pauses the collector for start-up, not for whoever
+    called it in process (tests, benchmarks, editors' integrations)."""
+    import gc
+
+    from datalint.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "one.json").write_text(json.dumps({"type": "object", "properties": {"passport_number": {"type": "string"}}}))
+    assert gc.isenabled()
+    with pytest.raises(SystemExit):
+        main(["check", "-q", "--no-cache", "one.json"], standalone_mode=False)
+    assert gc.isenabled()
