@@ -47,6 +47,8 @@ _SHORT_LENGTHS = tuple(range(_MIN_PIECE_LENGTH, _HEAD))
 #: Glued words segmented by trying every substring before the piece map,
 #: which makes each later segmentation far cheaper, is built.
 _SLOW_SEGMENTS = 48
+#: Piece lengths are packed as characters from here up (``pack_pieces``).
+_LENGTH_BASE = 0x100
 
 
 def fold(text: str) -> str:
@@ -70,9 +72,12 @@ class Vocabulary:
     schema words. It decides plural folding and glued-word segmentation, so
     both depend only on data in ``rules/``."""
 
-    def __init__(self, words: Iterable[str], short_pieces: Iterable[str] = ()):
+    def __init__(self, words: Iterable[str], short_pieces: Iterable[str] = (), packed_pieces: bytes | memoryview | None = None):
         self.words = frozenset(words)
         self.short_pieces = frozenset(short_pieces)
+        self._packed_pieces = packed_pieces
+        """``pack_pieces()`` of a vocabulary of the same words (the rulebook
+        cache keeps it): decoding it costs a fifth of building the map."""
         self._longest = max((len(w) for w in self.words), default=0)
         # Two plain-dict caches (cheaper than lru_cache on a miss): whole texts,
         # and single words, which repeat across identifiers even when the
@@ -159,26 +164,36 @@ class Vocabulary:
         first use."""
         pieces = self.__dict__.get("_piece_map")
         if pieces is None:
-            pieces = {}
-            for word in self.words:
-                forms = [word, word + "s", word + "es"]
-                if word.endswith("y"):
-                    forms.append(word[:-1] + "ies")
-                for form in forms:
-                    if len(form) > self._longest:
-                        continue
-                    piece = self.singular(form)
-                    if piece in self.words and (len(piece) > _SHORT_PIECE_LENGTH or piece in self.short_pieces):
-                        pieces[form] = piece
-            lengths: dict[str, set[int]] = {}
-            for form in pieces:
-                if len(form) >= _HEAD:
-                    lengths.setdefault(form[:_HEAD], set()).add(len(form))
-            for head, found in lengths.items():  # and the short pieces it begins with
-                found.update(length for length in _SHORT_LENGTHS if head[:length] in pieces)
-            self.__dict__["_piece_lengths"] = {head: tuple(sorted(found)) for head, found in lengths.items()}
+            if self._packed_pieces is not None:
+                pieces, lengths = _unpacked_pieces(self._packed_pieces)
+            else:
+                pieces = self._built_pieces()
+                lengths = _piece_lengths(pieces)
+            self.__dict__["_piece_lengths"] = lengths
             self.__dict__["_piece_map"] = pieces
         return pieces
+
+    def _built_pieces(self) -> dict[str, str]:
+        pieces = {}
+        for word in self.words:
+            forms = [word, word + "s", word + "es"]
+            if word.endswith("y"):
+                forms.append(word[:-1] + "ies")
+            for form in forms:
+                if len(form) > self._longest:
+                    continue
+                piece = self.singular(form)
+                if piece in self.words and (len(piece) > _SHORT_PIECE_LENGTH or piece in self.short_pieces):
+                    pieces[form] = piece
+        return pieces
+
+    def pack_pieces(self) -> str:
+        """The piece map and the lengths tried per head, as one string for
+        the rulebook cache (``_unpacked_pieces`` reads it)."""
+        pieces = self._pieces()
+        lengths = self.__dict__["_piece_lengths"].items()
+        packed_lengths = "\n".join(head + "".join(chr(_LENGTH_BASE + n) for n in found) for head, found in lengths)
+        return "\0".join(("\n".join(pieces), "\n".join(pieces.values()), packed_lengths))
 
     def tokens(self, text: str) -> tuple[str, ...]:
         """The canonical tokens of an identifier or text: split into words,
@@ -241,6 +256,29 @@ class Vocabulary:
             pieces = words[lower] = self.segment(self.singular(lower))
         words[word] = pieces
         return pieces
+
+
+def _piece_lengths(pieces: dict[str, str]) -> dict[str, tuple[int, ...]]:
+    """For each first ``_HEAD`` letters of a piece: the lengths of the
+    pieces that begin so, and of the short pieces the head begins with."""
+    lengths: dict[str, set[int]] = {}
+    for form in pieces:
+        if len(form) >= _HEAD:
+            lengths.setdefault(form[:_HEAD], set()).add(len(form))
+    for head, found in lengths.items():
+        found.update(length for length in _SHORT_LENGTHS if head[:length] in pieces)
+    return {head: tuple(sorted(found)) for head, found in lengths.items()}
+
+
+def _unpacked_pieces(packed: bytes | memoryview) -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
+    """``Vocabulary.pack_pieces`` read back: newline-joined forms, the words
+    they are and the lengths per head (the head, then each length as one
+    character above ``_LENGTH_BASE``, clear of the separators), NUL
+    between the three."""
+    forms, words, lengths = str(packed, "utf-8").split("\0")
+    pieces = dict(zip(forms.split("\n"), words.split("\n"))) if forms else {}
+    heads = {line[:_HEAD]: tuple([ord(c) - _LENGTH_BASE for c in line[_HEAD:]]) for line in lengths.split("\n")} if lengths else {}
+    return pieces, heads
 
 
 def term_key(tokens: Iterable[str]) -> str:

@@ -23,7 +23,7 @@ from datalint.model import Diagnostic
 SCHEMA_FILE = "rule.schema.json"
 VOCABULARY_FILE = "words.txt"
 #: Bumped whenever the cached form changes shape.
-CACHE_FORMAT = 9
+CACHE_FORMAT = 10
 #: The code the compiled rulebook depends on: a change to how terms are
 #: tokenised must never be served a rulebook compiled by the old code.
 _COMPILER_FILES = ("matching.py", "engine.py", "rulebook.py")
@@ -304,7 +304,10 @@ def _from_cached(data: dict[str, Any], terms: _Terms) -> Rulebook:
         for number, entry in enumerate(data["rules"])
     )
     by_id = {r.code: r for r in rules} | {r.name: r for r in rules}
-    return Rulebook(rules, Vocabulary(data["words"], data["short"]), by_id, data["compiled"])
+    blob = data["compiled"].get("blob")
+    start, length = data["pieces"]
+    pieces = blob[start : start + length] if blob is not None else None
+    return Rulebook(rules, Vocabulary(data["words"], data["short"], pieces), by_id, data["compiled"])
 
 
 def _write_cache(key: str, rulebook: Rulebook) -> None:
@@ -314,7 +317,8 @@ def _write_cache(key: str, rulebook: Rulebook) -> None:
     (rules without their terms, vocabulary, the index's layout), a line of
     the rules' ``match``/``unless`` sections (``_Terms``), then the packed
     index (``datalint.engine.pack_index``), decoded only where a run needs
-    it."""
+    it, and the vocabulary's piece map (``Vocabulary.pack_pieces``),
+    decoded only by a run that segments many glued words."""
     entries = [rule._asdict() for rule in rulebook.rules]
     sections = [{name: entry.pop(name) for name in _DEFERRED} for entry in entries]
     payload = {
@@ -325,11 +329,14 @@ def _write_cache(key: str, rulebook: Rulebook) -> None:
         "short": sorted(rulebook.vocabulary.short_pieces),
         "compiled": None,
         "terms": 0,
+        "pieces": [0, 0],
     }
     try:
         from datalint.engine import pack_index
 
         payload["compiled"], blob = pack_index(rulebook.compiled or {})
+        pieces = rulebook.vocabulary.pack_pieces()  # after the index: the engine's offsets stay as they are
+        payload["pieces"] = [len(blob.encode("utf-8")), len(pieces.encode("utf-8"))]
         terms = json.dumps(sections, ensure_ascii=False, separators=(",", ":"))
         payload["terms"] = len(terms.encode())
         header = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
@@ -339,7 +346,7 @@ def _write_cache(key: str, rulebook: Rulebook) -> None:
 
         target = _cache_file(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, f"{header}\n{terms}\n{blob}")
+        write_atomic(target, f"{header}\n{terms}\n{blob}{pieces}")
         _prune(target)
     except (OSError, TypeError, ValueError):
         pass

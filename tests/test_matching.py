@@ -111,3 +111,11 @@ def test_the_piece_map_segments_like_the_substring_search():
     vocabulary._pieces()
     assert [vocabulary.segment(word) for word in glued] == searched
     assert searched[:3] == [("user", "date", "of", "birth"), ("passport", "number"), ("passport", "holder")]
+
+
+@pytest.mark.parametrize("words", [[], ["of"], ["user", "date", "of", "birth", "passport", "numbers", "country", "countries"]])
+def test_a_packed_piece_map_reads_back_as_built(words):
+    built = Vocabulary(words, short_pieces=["of"])
+    packed = Vocabulary(words, short_pieces=["of"], packed_pieces=built.pack_pieces().encode("utf-8"))
+    assert packed._pieces() == built._pieces()
+    assert packed.__dict__["_piece_lengths"] == built.__dict__["_piece_lengths"]

@@ -53,6 +53,17 @@ def test_a_hit_gives_what_a_full_load_gives(cache):
     assert hit.find(fresh.rules[0].code) == fresh.rules[0]
 
 
+def test_a_hit_decodes_the_piece_map_a_full_load_builds(cache):
+    fresh, _ = load_rulebook(cache=False)
+    load_rulebook()
+    hit, _ = load_rulebook()
+    assert hit.vocabulary._packed_pieces is not None  # decoded, not built again
+    assert hit.vocabulary._pieces() == fresh.vocabulary._pieces()
+    assert hit.vocabulary.__dict__["_piece_lengths"] == fresh.vocabulary.__dict__["_piece_lengths"]
+    glued = ["userdateofbirth", "passportnumbers", "nationalityproof", "residencepermitcard", "visastatus"]
+    assert [hit.vocabulary.segment(word) for word in glued] == [fresh.vocabulary.segment(word) for word in glued]
+
+
 def test_changed_pack_bytes_are_validated_again(cache, tmp_path):
     packs = tmp_path / "packs"
     packs.mkdir()
