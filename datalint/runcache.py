@@ -20,7 +20,8 @@ stderr, the ``--output`` file, the exit status) and what it read, taken
   and by a hash of their bytes;
 - for each walked root in a git repository, which of those files git
   ignores (git is asked again on replay: ``.gitignore`` files are not
-  tracked by stat).
+  tracked by stat); for one outside any, that no ``.git`` appeared at or
+  above it since.
 
 A later run with the same key is replayed when every directory and file
 stat is unchanged; when a file's stats changed (a ``git checkout``, a
@@ -62,7 +63,7 @@ from datalint.digest import blake2b, compare_digest
 
 
 DIRECTORY = ".datalint_cache"
-FORMAT = 2
+FORMAT = 3
 #: Entries changed this close to the moment they were stat'ed are racy: a
 #: filesystem timestamp tick (up to a few ms locally, up to 2 s on FAT and
 #: some network filesystems) could hide an edit made just after the stat.
@@ -329,6 +330,9 @@ class Snapshot:
         """path -> (stat, content hash, racy)"""
         self.git: list[tuple[str, list[str], list[str]]] = []
         """(walked root, its candidate files, the ones git ignores)"""
+        self.no_git: list[str] = []
+        """The ``.git`` at and above each walked root outside a repository:
+        one that appears makes ``.gitignore`` apply, so the run is not replayed."""
         self.walked: dict[str, list[str]] = {}
         """walked root -> the files found below it"""
         self.recordable = True
@@ -395,9 +399,17 @@ class Snapshot:
         """Which of the files walked below ``root`` git ignores, when
         ``root`` is in a repository (``ignored`` answers None when not)."""
         candidates = sorted(self.walked.get(root, ()))
-        answer = ignored(root, candidates) if candidates else None
+        if not candidates:
+            return
+        answer = ignored(root, candidates)
         if answer is not None:
             self.git.append((root, candidates, sorted(answer)))
+            return
+        markers = _git_markers(root)
+        if any(os.path.lexists(marker) for marker in markers):
+            self.recordable = False  # a repository git could not answer for (not installed?)
+        else:
+            self.no_git.extend(markers)
 
 
 # ------------------------------------------------------------ the manifest
@@ -458,6 +470,7 @@ def record(request: str, snapshot: Snapshot, text: str, errors: str, output: str
             "directories": [*_group(directories), [suffixes for _, (*_, suffixes) in directories]],
             "files": [[folder, *_group(entries)] for folder, entries in folders.items()],
             "git": snapshot.git,
+            "no_git": snapshot.no_git,
             "text": text, "errors": errors, "output": output, "code": code,
         }
     except struct.error:  # a stat field beyond 64 bits (a timestamp past 2262)
@@ -510,6 +523,18 @@ def _prune(written: str) -> None:
             pass
 
 
+def _git_markers(root: str) -> list[str]:
+    """Where a ``.git`` would put ``root`` in a repository (as
+    ``scope._in_repository`` looks): at it and at every directory above."""
+    directory, markers = os.path.abspath(root), []
+    while True:
+        markers.append(os.path.join(directory, ".git"))
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return markers
+        directory = parent
+
+
 def replay(request: str, ignored: Callable[[str, list[str]], set[str] | None]) -> Replay | None:
     """The recorded run of ``request`` if nothing it read has changed, else
     None. ``ignored`` asks git which files it ignores (``scope.ignored_by_git``)."""
@@ -553,6 +578,8 @@ def _verify(data: dict[str, Any], ignored: Callable[[str, list[str]], set[str] |
     for root, candidates, known in data["git"]:
         if sorted(ignored(root, candidates) or ()) != known:
             return None
+    if any(os.path.lexists(marker) for marker in data["no_git"]):
+        return None  # a repository now holds a walked root: its .gitignore may apply
     if directories == data["directories"] and files == data["files"]:
         return data
     return {**data, "directories": directories, "files": files}

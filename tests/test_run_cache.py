@@ -242,6 +242,20 @@ def test_a_new_gitignore_rule_is_honoured(project):
     assert _run(project, "--isolated")[3] == "REPLAYED"
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_repository_created_around_a_recorded_run_is_honoured(project):
+    """Recorded outside git, no ``.gitignore`` applied; once a repository
+    holds the walked folder (created above it: the folder's own listing
+    does not change), its ignore rules must apply, so no replay."""
+    _settle(project / "schemas" / "a.json", project / "schemas" / "b.json", project / "schemas")
+    assert b"schemas/a.json" in _run(project, "--isolated", "schemas")[0]
+    assert _run(project, "--isolated", "schemas")[3] == "REPLAYED"
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    (project / ".gitignore").write_text("schemas/a.json\n")
+    after = _run(project, "--isolated", "schemas")
+    assert after[3] == "RAN" and b"schemas/a.json" not in after[0]
+
+
 def test_concurrent_runs_record_one_manifest(project):
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     command = [sys.executable, "-m", "datalint", "check", "--format", "json", "--isolated"]
