@@ -246,14 +246,14 @@ def _suspects(now: bytes, recorded: bytes, racy: list[int]) -> list[int]:
     return sorted({*racy, *(number % count for number, value in enumerate(new) if value != old[number])})
 
 
-def _changed(stat: os.stat_result | _Nothing) -> int:
-    """When the entry last changed, for the racy test (ctime too: ``touch``,
-    ``tar`` and checkouts may set an old mtime)."""
-    return max(stat.st_mtime_ns, stat.st_ctime_ns)
+def _is_racy(stat: os.stat_result | _Nothing, taken: int) -> bool:
+    """Whether the entry changed within ``RACY_NS`` of the moment ``taken``
+    (ctime too: ``touch``, ``tar`` and checkouts may set an old mtime)."""
+    return max(stat.st_mtime_ns, stat.st_ctime_ns) >= taken - RACY_NS
 
 
 def _racy(stats: list[os.stat_result | _Nothing], taken: int) -> list[int]:
-    return [number for number, stat in enumerate(stats) if _changed(stat) >= taken - RACY_NS]
+    return [number for number, stat in enumerate(stats) if _is_racy(stat, taken)]
 
 
 def _stat_all(folder: str, names: list[str]) -> list[os.stat_result | _Nothing]:
@@ -337,9 +337,6 @@ class Snapshot:
         """walked root -> the files found below it"""
         self.recordable = True
 
-    def _racy(self, stat: os.stat_result | _Nothing) -> bool:
-        return _changed(stat) >= self.taken - RACY_NS
-
     def add_file(self, path: str, inspect: Callable[[bytes], bool] | None = None) -> None:
         """A file (or a place where one may appear), stat'ed before it is
         read; ``inspect`` may refuse the run for what the bytes hold."""
@@ -359,7 +356,7 @@ class Snapshot:
             return
         if inspect is not None and not inspect(data):
             self.recordable = False
-        self.files[path] = (stat, _digest(data), self._racy(stat))
+        self.files[path] = (stat, _digest(data), _is_racy(stat, self.taken))
 
     def add_directory(self, path: str, suffixes: tuple[str, ...] | None = None) -> list[os.DirEntry[str]]:
         """A directory's stamp, taken before it is listed; its entries.
@@ -371,7 +368,7 @@ class Snapshot:
         except OSError:
             self.recordable = False
             return []
-        self.directories[path] = (stat, _listing(entries, suffixes), self._racy(stat), suffixes and list(suffixes))
+        self.directories[path] = (stat, _listing(entries, suffixes), _is_racy(stat, self.taken), suffixes and list(suffixes))
         return entries
 
     def walk(self, top: str, skipped: Iterable[str], suffixes: Iterable[str], inspect: Callable[[bytes], bool]) -> None:

@@ -118,9 +118,16 @@ def test_the_collector_runs_while_files_are_read_and_the_callers_setting_returns
     import datalint.runner
 
     seen: dict[str, bool] = {}
-    read, link = datalint.runner._read, datalint.linkage.link
-    monkeypatch.setattr(datalint.runner, "_read", lambda *a: (seen.setdefault("reading", gc.isenabled()), read(*a))[1])
-    monkeypatch.setattr(datalint.linkage, "link", lambda *a: (seen.setdefault("linking", gc.isenabled()), link(*a))[1])
+
+    def noting(step: str, function):
+        def noted(*args):
+            seen.setdefault(step, gc.isenabled())
+            return function(*args)
+
+        return noted
+
+    monkeypatch.setattr(datalint.runner, "_read", noting("reading", datalint.runner._read))
+    monkeypatch.setattr(datalint.linkage, "link", noting("linking", datalint.linkage.link))
     (tmp_path / "one.json").write_text(json.dumps({"type": "object", "properties": {"passport_number": {"type": "string"}}}))
     (gc.enable if caller_enabled else gc.disable)()
     thresholds = gc.get_threshold()

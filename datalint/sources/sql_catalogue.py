@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, KeysView, Sequence
 from operator import attrgetter
 from typing import Generic, NamedTuple, TypeVar
 
@@ -86,6 +86,11 @@ class ScopedNotes(Generic[V]):
 
     def add(self, schema: str | None, key: tuple[str, ...], value: V) -> None:
         self._notes.setdefault(fold(key), []).append((schema.lower() if schema else None, value))
+
+    def keys(self) -> KeysView[tuple[str, ...]]:
+        """The folded keys that have notes: a membership test costs no call
+        into this class, for the tens of thousands of columns that have none."""
+        return self._notes.keys()
 
     def get(self, schema: str | None, folded_key: tuple[str, ...]) -> list[V]:
         """Every compatible note, oldest first. The key must come from
@@ -180,11 +185,11 @@ def build_fields(catalogue: Catalogue, path: str, lines: LineIndex) -> tuple[Fie
     is looked for only where one was recorded under the column's name, and
     a table's own notes once per table."""
     ordered = sorted(catalogue.columns, key=attrgetter("offset"))
-    commented, referenced, checked = catalogue.column_comments._notes, catalogue.references._notes, catalogue.checks._notes
+    commented, referenced, checked = catalogue.column_comments.keys(), catalogue.references.keys(), catalogue.checks.keys()
     fields = []
     table = None
     for column, (line, col) in zip(ordered, lines.positions([column.offset for column in ordered])):
-        if column.table is not table:  # a table's columns come one after another
+        if column.table is not table:  # columns mostly come table by table: its values once per run of them
             table = column.table
             folded_table, context, schema = table.name.lower(), (table.name,), table.schema
             container_description = "\n".join(catalogue.table_comments.get(schema, (folded_table,))[-1:])
